@@ -1,0 +1,75 @@
+-- helpers shared by the functions the module calls
+
+-- Unix seconds of a time, null for null; the module speaks epoch seconds
+create or replace function heao.epoch(p_at timestamptz)
+    returns bigint
+    language sql
+    stable strict parallel safe
+as $$
+    select floor(extract(epoch from p_at))::bigint
+$$;
+
+comment on function heao.epoch(timestamptz) is
+    'Unix seconds (floor) of a time; the module speaks epoch seconds';
+
+
+-- a time as candidates read it: Beijing time, to the second
+create or replace function heao.beijing_text(p_at timestamptz)
+    returns text
+    language sql
+    stable strict parallel safe
+as $$
+    select to_char(p_at at time zone 'Asia/Shanghai',
+                   'YYYY"年"MM"月"DD"日" HH24:MI:SS')
+$$;
+
+comment on function heao.beijing_text(timestamptz) is
+    'a time in Beijing time as 2021年06月28日 10:15:02';
+
+
+-- why no change of the group is possible at p_at, or null when one is;
+-- the same order of reasons for the fill page (F12) and for saves (F12a)
+create or replace function heao.change_reason(p_at timestamptz,
+    p_batch heao.batch, p_group heao.batch_group, p_state heao.group_state)
+    returns text
+    language sql
+    immutable parallel safe
+as $$
+    select case
+        when p_state.abandoned_at is not null then 'abandoned'
+        when p_at < p_batch.opens_at then 'not_open'
+        when p_at >= p_batch.closes_at then 'closed'
+        when coalesce(p_state.saves_used, 0) >= p_group.max_saves
+            then 'no_saves_left'
+        when p_at < p_state.last_save_at + p_group.change_interval
+            then 'too_soon'
+        else null
+    end
+$$;
+
+comment on function heao.change_reason(timestamptz, heao.batch,
+    heao.batch_group, heao.group_state) is
+    'abandoned, not_open, closed, no_saves_left, too_soon, or null when a'
+    ' save at that time is allowed';
+
+
+-- when the next change becomes possible as far as the 60-minute rule goes:
+-- null before the first save, after an abandon or with no save left
+create or replace function heao.next_change_at(p_group heao.batch_group,
+    p_state heao.group_state)
+    returns timestamptz
+    language sql
+    immutable parallel safe
+as $$
+    select case
+        when p_state.abandoned_at is not null
+             or p_state.last_save_at is null
+             or p_state.saves_used >= p_group.max_saves
+            then null
+        else p_state.last_save_at + p_group.change_interval
+    end
+$$;
+
+comment on function heao.next_change_at(heao.batch_group,
+    heao.group_state) is
+    'last save + change interval, or null when no further change can come';

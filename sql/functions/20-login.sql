@@ -1,0 +1,39 @@
+-- accounts: what login needs (A1, A13, A14)
+
+create or replace function heao.login_lookup(p_exam_no text)
+    returns table (candidate_id bigint, id_no text, name text,
+                   pw_hash text, must_change boolean)
+    language sql
+    stable
+as $$
+    select c.id, c.id_no, c.name, c.pw_hash, c.pw_office_set
+      from heao.candidate c
+     where c.exam_no = p_exam_no
+$$;
+
+comment on function heao.login_lookup(text) is
+    'the candidate with this exam number: id, ID number, name, password'
+    ' hash and whether the password must be changed first (A14); no row'
+    ' when unknown';
+
+
+-- a stronger hash of the same password after a login (rehash): the
+-- password does not change, so neither does pw_office_set
+create or replace function heao.set_password_hash(p_candidate bigint,
+    p_hash text)
+    returns boolean
+    language sql
+    volatile
+as $$
+    with changed as (
+        update heao.candidate
+           set pw_hash = p_hash
+         where id = p_candidate
+        returning 1
+    )
+    select count(*) = 1 from changed
+$$;
+
+comment on function heao.set_password_hash(bigint, text) is
+    'stores a rehash of the current password; true when the candidate'
+    ' exists';
