@@ -1,0 +1,58 @@
+SHELL := /bin/bash
+# heao: build the nginx module, run the portal, run the tests.
+# "make help" lists the targets.
+
+NGINX_SRC  ?= /usr/share/nginx/src
+BUILD      := build
+OBJS       := $(BUILD)/nginx/objs
+MODULE     := $(BUILD)/ngx_http_heao_module.so
+CC_OPT     ?= -g -O2 -fstack-protector-strong -Wformat \
+              -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2 -Werror
+LD_OPT     ?= -Wl,-z,relro -Wl,-z,now -fPIC
+SOURCES    := config $(wildcard ngx_heao_module/*.c ngx_heao_module/*.h)
+
+.PHONY: all help deps run stop test test-unit test-browser clean
+
+all: $(MODULE)
+
+help:
+	@echo "make          build $(MODULE) against Debian's nginx"
+	@echo "make deps     install the Debian packages the project needs"
+	@echo "make run      start PostgreSQL, Redis and nginx with the demo year"
+	@echo "make stop     stop what make run started"
+	@echo "make test     run every suite against real backends"
+	@echo "make clean    remove $(BUILD)/"
+
+deps:
+	@tools/deps
+
+# nginx-dev ships the configure script and headers Debian's nginx was
+# built with; the module is configured with the same flags so that the
+# binary accepts it (--with-compat)
+$(OBJS)/Makefile: config
+	@tools/deps build
+	@echo "configuring nginx $(NGINX_SRC) with the heao module in $(BUILD)/"
+	@rm -rf $(BUILD)/nginx && mkdir -p $(BUILD) \
+	    && cp -r $(NGINX_SRC) $(BUILD)/nginx
+	@cd $(BUILD)/nginx && . ./conf_flags \
+	    && ./configure "$${NGX_CONF_FLAGS[@]}" \
+	       --with-cc-opt="$(CC_OPT)" --with-ld-opt="$(LD_OPT)" \
+	       --add-dynamic-module=$(CURDIR) >../configure.log 2>&1 \
+	    || { tail -20 ../configure.log; exit 1; }
+
+$(MODULE): $(OBJS)/Makefile $(SOURCES)
+	@echo "building $(MODULE)"
+	@$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
+	@cp $(OBJS)/ngx_http_heao_module.so $(MODULE)
+
+run: $(MODULE)
+	@tools/portal start
+
+stop:
+	@tools/portal stop
+
+test: $(MODULE)
+	@tools/test
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,611 @@
+
+/*
+ * Copyright (C) heao developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <openssl/crypto.h>
+
+#include "ngx_http_heao_module.h"
+#include "ngx_http_heao_kdf.h"
+
+
+#define NGX_HTTP_HEAO_PASSWORD_MIN      8
+#define NGX_HTTP_HEAO_PASSWORD_LEN      32
+#define NGX_HTTP_HEAO_FAIL_PREFIX       "heao:lf:"
+
+
+typedef enum {
+    NGX_HTTP_HEAO_LOGIN_START = 0,
+    NGX_HTTP_HEAO_LOGIN_GATE,
+    NGX_HTTP_HEAO_LOGIN_LOOKUP,
+    NGX_HTTP_HEAO_LOGIN_VERIFY,
+    NGX_HTTP_HEAO_LOGIN_REHASH,
+    NGX_HTTP_HEAO_LOGIN_STORE,
+    NGX_HTTP_HEAO_LOGIN_SESSION,
+    NGX_HTTP_HEAO_LOGIN_RESET,
+    NGX_HTTP_HEAO_LOGIN_FAILED
+} ngx_http_heao_login_step_e;
+
+
+typedef struct {
+    ngx_str_t                    exam_no;
+    ngx_str_t                    id_no;
+    ngx_str_t                    password;
+    ngx_str_t                    keys[2];       /* failure counters */
+    ngx_str_t                    candidate;
+    ngx_str_t                    name;
+    ngx_str_t                    hash;
+    unsigned                     known:1;       /* exam and ID numbers */
+    unsigned                     must_change:1;
+} ngx_http_heao_login_t;
+
+
+static ngx_int_t ngx_http_heao_login_read(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
+static ngx_int_t ngx_http_heao_login_locked(ngx_http_request_t *r,
+    ngx_int_t seconds);
+static ngx_int_t ngx_http_heao_login_counters(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_uint_t script);
+static ngx_int_t ngx_http_heao_login_lookup(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
+static ngx_int_t ngx_http_heao_login_done(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
+static ngx_uint_t ngx_http_heao_valid_exam_no(ngx_str_t *s);
+static ngx_uint_t ngx_http_heao_valid_id_no(ngx_str_t *s);
+static ngx_uint_t ngx_http_heao_valid_password(ngx_str_t *s);
+static ngx_int_t ngx_http_heao_field(json_t *body, const char *name,
+    ngx_str_t *value);
+
+
+/*
+ * A1: exam number, ID number, password and a captcha ticket.  Failures
+ * are counted per exam number and per address before any hashing (A4);
+ * the answer never says which field was wrong.
+ */
+
+ngx_int_t
+ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t               rc;
+    ngx_http_heao_login_t  *lg;
+
+    lg = ctx->data;
+
+    switch (ctx->step) {
+
+    case NGX_HTTP_HEAO_LOGIN_START:
+        rc = ngx_http_heao_parse_body(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        lg = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_login_t));
+        if (lg == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->data = lg;
+
+        rc = ngx_http_heao_login_read(r, ctx, lg);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ctx->step = NGX_HTTP_HEAO_LOGIN_GATE;
+
+        return ngx_http_heao_login_counters(r, ctx,
+                                            NGX_HTTP_HEAO_LUA_LOGIN_GATE);
+
+    case NGX_HTTP_HEAO_LOGIN_GATE:
+        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+            /* A4: without the counters nobody is let in */
+            return ngx_http_heao_backend_error(r, ctx, "login limit");
+        }
+
+        rc = ngx_atoi(((ngx_str_t *) ctx->reply->elts)[0].data,
+                      ((ngx_str_t *) ctx->reply->elts)[0].len);
+
+        if (rc > 0) {
+            return ngx_http_heao_login_locked(r, rc);
+        }
+
+        ctx->step = NGX_HTTP_HEAO_LOGIN_LOOKUP;
+
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_LOGIN_LOOKUP, 1,
+                                     (const char *const *) &lg->exam_no.data,
+                                     NULL);
+
+    case NGX_HTTP_HEAO_LOGIN_LOOKUP:
+        if (ctx->rc != NGX_OK) {
+            return ngx_http_heao_backend_error(r, ctx, "login lookup");
+        }
+
+        rc = ngx_http_heao_login_lookup(r, ctx, lg);
+        if (rc != NGX_DONE) {
+            return rc;
+        }
+
+        ctx->step = NGX_HTTP_HEAO_LOGIN_VERIFY;
+
+        return NGX_DONE;
+
+    case NGX_HTTP_HEAO_LOGIN_VERIFY:
+        if (ctx->rc == NGX_ERROR) {
+            return ngx_http_heao_backend_error(r, ctx, "password check");
+        }
+
+        if (ctx->rc != NGX_OK || !lg->known) {
+            ctx->step = NGX_HTTP_HEAO_LOGIN_FAILED;
+            return ngx_http_heao_login_counters(r, ctx,
+                                               NGX_HTTP_HEAO_LUA_LOGIN_FAILED);
+        }
+
+        if (!ngx_http_heao_kdf_needs_rehash(r, &lg->hash)) {
+            ctx->step = NGX_HTTP_HEAO_LOGIN_SESSION;
+            return ngx_http_heao_session_create(r, ctx, &lg->candidate,
+                                                &lg->exam_no, &lg->name);
+        }
+
+        /* a hash weaker than the configured cost is replaced now */
+
+        ctx->step = NGX_HTTP_HEAO_LOGIN_REHASH;
+
+        rc = ngx_http_heao_kdf_hash(r, ctx, &lg->password);
+        if (rc == NGX_BUSY) {
+            ctx->rc = NGX_BUSY;
+            return ngx_http_heao_backend_error(r, ctx, "password hash");
+        }
+
+        return rc;
+
+    case NGX_HTTP_HEAO_LOGIN_REHASH:
+        if (ctx->rc != NGX_OK) {
+            return ngx_http_heao_backend_error(r, ctx, "password hash");
+        }
+
+        ctx->step = NGX_HTTP_HEAO_LOGIN_STORE;
+
+        {
+            const char  *values[2];
+
+            values[0] = (char *) lg->candidate.data;
+            values[1] = (char *) ctx->result.data;
+
+            return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_SET_PASSWORD,
+                                         2, values, NULL);
+        }
+
+    case NGX_HTTP_HEAO_LOGIN_STORE:
+        if (ctx->rc != NGX_OK) {
+            /* the old hash still works: log in all the same */
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "heao: storing a stronger password hash failed");
+        }
+
+        ctx->step = NGX_HTTP_HEAO_LOGIN_SESSION;
+
+        return ngx_http_heao_session_create(r, ctx, &lg->candidate,
+                                            &lg->exam_no, &lg->name);
+
+    case NGX_HTTP_HEAO_LOGIN_SESSION:
+        if (ctx->rc != NGX_OK) {
+            return ngx_http_heao_backend_error(r, ctx, "session");
+        }
+
+        ctx->step = NGX_HTTP_HEAO_LOGIN_RESET;
+
+        {
+            size_t       len;
+            const char  *key;
+
+            key = (char *) lg->keys[0].data;
+            len = lg->keys[0].len;
+
+            return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_DEL, 1, 1,
+                                            &key, &len);
+        }
+
+    case NGX_HTTP_HEAO_LOGIN_RESET:
+        return ngx_http_heao_login_done(r, ctx, lg);
+
+    default: /* NGX_HTTP_HEAO_LOGIN_FAILED */
+        if (ctx->rc != NGX_OK) {
+            return ngx_http_heao_backend_error(r, ctx, "login limit");
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "heao: login failed for %*s******",
+                      (size_t) 8, lg->exam_no.data);
+
+        return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                        "login_failed", NULL,
+                                        "考生号、证件号码或密码不正确");
+    }
+}
+
+
+static ngx_int_t
+ngx_http_heao_login_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_http_heao_login_t *lg)
+{
+    u_char                     *p;
+    ngx_str_t                   ticket, *addr;
+    ngx_uint_t                  i;
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
+    if (ngx_http_heao_field(ctx->body, "exam_no", &lg->exam_no) != NGX_OK
+        || !ngx_http_heao_valid_exam_no(&lg->exam_no))
+    {
+        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
+                                        "exam_no", "考生号应为14位数字");
+    }
+
+    if (ngx_http_heao_field(ctx->body, "id_no", &lg->id_no) != NGX_OK
+        || !ngx_http_heao_valid_id_no(&lg->id_no))
+    {
+        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
+                                        "id_no",
+                                        "证件号码应为18位有效的居民身份证号码");
+    }
+
+    if (ngx_http_heao_field(ctx->body, "password", &lg->password) != NGX_OK
+        || !ngx_http_heao_valid_password(&lg->password))
+    {
+        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
+                                        "password",
+                                        "登录密码应为8至32个字符");
+    }
+
+    if (hmcf->captcha) {
+        if (ngx_http_heao_field(ctx->body, "captcha_ticket", &ticket)
+            != NGX_OK)
+        {
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "bad_field", "captcha_ticket",
+                                            "请先完成图形验证");
+        }
+
+        /* TODO: slider captcha tickets (A2) */
+        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
+                                        "captcha_ticket",
+                                        "图形验证已失效，请重新验证");
+    }
+
+    /* the check character is kept as an upper case X */
+
+    p = ngx_pnalloc(r->pool, lg->id_no.len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, lg->id_no.data, lg->id_no.len + 1);
+
+    if (p[lg->id_no.len - 1] == 'x') {
+        p[lg->id_no.len - 1] = 'X';
+    }
+
+    lg->id_no.data = p;
+
+    addr = &r->connection->addr_text;
+
+    for (i = 0; i < 2; i++) {
+        p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_FAIL_PREFIX) + 2
+                                 + ngx_max(lg->exam_no.len, addr->len));
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        lg->keys[i].data = p;
+        lg->keys[i].len = (i == 0)
+            ? ngx_sprintf(p, NGX_HTTP_HEAO_FAIL_PREFIX "e:%V", &lg->exam_no)
+              - p
+            : ngx_sprintf(p, NGX_HTTP_HEAO_FAIL_PREFIX "a:%V", addr) - p;
+    }
+
+    return NGX_OK;
+}
+
+
+/* A4: the lock time is told, in whole minutes */
+
+static ngx_int_t
+ngx_http_heao_login_locked(ngx_http_request_t *r, ngx_int_t seconds)
+{
+    u_char  *p;
+    u_char   msg[128];
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "heao: login locked for %i s", seconds);
+
+    p = ngx_sprintf(msg, "登录失败次数过多，请%i分钟后再试",
+                    (seconds + 59) / 60);
+
+    return ngx_http_heao_send_json(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                                   json_pack("{s:s, s:i, s:s%}",
+                                             "error", "locked",
+                                             "retry_after", (int) seconds,
+                                             "message", msg,
+                                             (size_t) (p - msg)));
+}
+
+
+/* runs the gate or the failure script over both counters */
+
+static ngx_int_t
+ngx_http_heao_login_counters(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_uint_t script)
+{
+    u_char                     *p;
+    size_t                      len[5];
+    const char                 *argv[5];
+    ngx_http_heao_login_t      *lg;
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+    lg = ctx->data;
+
+    p = ngx_pnalloc(r->pool, 3 * NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = (char *) lg->keys[0].data;
+    len[0] = lg->keys[0].len;
+    argv[1] = (char *) lg->keys[1].data;
+    len[1] = lg->keys[1].len;
+
+    argv[2] = (char *) p;
+    len[2] = ngx_sprintf(p, "%ui", hmcf->login_failures) - p;
+    p += len[2];
+
+    argv[3] = (char *) p;
+    len[3] = ngx_sprintf(p, "%ui", hmcf->addr_failures) - p;
+    p += len[3];
+
+    argv[4] = (char *) p;
+    len[4] = ngx_sprintf(p, "%M", hmcf->login_window / 1000) - p;
+
+    return ngx_http_heao_redis_call(ctx, script, 2, 5, argv, len);
+}
+
+
+/* candidate_id, id_no, name, pw_hash, must_change */
+
+static ngx_int_t
+ngx_http_heao_login_lookup(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_http_heao_login_t *lg)
+{
+    ngx_int_t   rc;
+    ngx_str_t  *v, *hash;
+
+    hash = NULL;
+
+    if (ctx->reply && ctx->reply->nelts == 5) {
+        v = ctx->reply->elts;
+
+        lg->candidate = v[0];
+        lg->name = v[2];
+        lg->hash = v[3];
+        lg->must_change = v[4].len && v[4].data[0] == 't';
+
+        /* compare in constant time, and verify the hash all the same */
+
+        lg->known = v[1].len == lg->id_no.len
+                    && CRYPTO_memcmp(v[1].data, lg->id_no.data,
+                                     lg->id_no.len) == 0;
+
+        if (v[3].len) {
+            hash = &lg->hash;
+        }
+    }
+
+    rc = ngx_http_heao_kdf_verify(r, ctx, hash, &lg->password);
+
+    if (rc == NGX_BUSY) {
+        ctx->rc = NGX_BUSY;
+        return ngx_http_heao_backend_error(r, ctx, "password check");
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_heao_login_done(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_http_heao_login_t *lg)
+{
+    json_t  *json;
+
+    json = ngx_http_heao_session_json(ctx->session);
+    if (json == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (json_object_set_new(json, "must_change_password",
+                            json_boolean(lg->must_change))
+        != 0)
+    {
+        json_decref(json);
+        return NGX_ERROR;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "heao: login of %*s******", (size_t) 8, lg->exam_no.data);
+
+    return ngx_http_heao_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+ngx_int_t
+ngx_http_heao_logout(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    switch (ctx->step) {
+
+    case 0:
+        ctx->step = 1;
+
+        rc = ngx_http_heao_session_load(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        /* fall through */
+
+    case 1:
+        rc = ngx_http_heao_session_loaded(r, ctx, 1);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ctx->step = 2;
+
+        return ngx_http_heao_session_destroy(r, ctx);
+
+    default:
+        if (ctx->rc != NGX_OK) {
+            return ngx_http_heao_backend_error(r, ctx, "logout");
+        }
+
+        return ngx_http_heao_send_json(r, NGX_HTTP_OK,
+                                       json_pack("{s:b}", "ok", 1));
+    }
+}
+
+
+ngx_int_t
+ngx_http_heao_whoami(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (ctx->step == 0) {
+        ctx->step = 1;
+
+        rc = ngx_http_heao_session_load(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
+
+    rc = ngx_http_heao_session_loaded(r, ctx, 0);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_heao_send_json(r, NGX_HTTP_OK,
+                                   ngx_http_heao_session_json(ctx->session));
+}
+
+
+/* 14 digits, the year first, then the province code 41 */
+
+static ngx_uint_t
+ngx_http_heao_valid_exam_no(ngx_str_t *s)
+{
+    size_t  i;
+
+    if (s->len != NGX_HTTP_HEAO_EXAM_NO_LEN) {
+        return 0;
+    }
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] < '0' || s->data[i] > '9') {
+            return 0;
+        }
+    }
+
+    return s->data[2] == '4' && s->data[3] == '1';
+}
+
+
+/* GB 11643: 17 digits, a real birth date, an ISO 7064 MOD 11-2 check */
+
+static ngx_uint_t
+ngx_http_heao_valid_id_no(ngx_str_t *s)
+{
+    u_char      *d, c;
+    ngx_uint_t   i, sum, year, month, day, mdays;
+
+    static ngx_uint_t  weights[] = {
+        7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2
+    };
+    static u_char      checks[] = "10X98765432";
+    static ngx_uint_t  days[] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+
+    if (s->len != NGX_HTTP_HEAO_ID_NO_LEN) {
+        return 0;
+    }
+
+    d = s->data;
+    sum = 0;
+
+    for (i = 0; i < 17; i++) {
+        if (d[i] < '0' || d[i] > '9') {
+            return 0;
+        }
+
+        sum += (d[i] - '0') * weights[i];
+    }
+
+    c = (d[17] == 'x') ? 'X' : d[17];
+
+    if (c != checks[sum % 11]) {
+        return 0;
+    }
+
+    year = (d[6] - '0') * 1000 + (d[7] - '0') * 100 + (d[8] - '0') * 10
+           + (d[9] - '0');
+    month = (d[10] - '0') * 10 + (d[11] - '0');
+    day = (d[12] - '0') * 10 + (d[13] - '0');
+
+    if (year < 1900 || month < 1 || month > 12 || day < 1) {
+        return 0;
+    }
+
+    mdays = days[month - 1];
+
+    if (month == 2
+        && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+    {
+        mdays = 29;
+    }
+
+    return day <= mdays;
+}
+
+
+/* the length only: the policy itself is checked where it is set (A8) */
+
+static ngx_uint_t
+ngx_http_heao_valid_password(ngx_str_t *s)
+{
+    return s->len >= NGX_HTTP_HEAO_PASSWORD_MIN
+           && s->len <= NGX_HTTP_HEAO_PASSWORD_LEN;
+}
+
+
+static ngx_int_t
+ngx_http_heao_field(json_t *body, const char *name, ngx_str_t *value)
+{
+    json_t  *v;
+
+    v = json_object_get(body, name);
+
+    if (!json_is_string(v)) {
+        return NGX_DECLINED;
+    }
+
+    value->data = (u_char *) json_string_value(v);
+    value->len = json_string_length(v);
+
+    return NGX_OK;
+}

@@ -1,0 +1,798 @@
+
+/*
+ * Copyright (C) heao developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_heao_catalog.h"
+
+
+/* a failed load is not tried again for this long (R2: answer 503 fast) */
+#define NGX_HTTP_HEAO_CATALOG_BACKOFF   1000
+
+
+/*
+ * Each worker keeps the whole catalog in memory (B6), so a lookup or a
+ * check costs no round trip.  A timer asks PostgreSQL for the catalog's
+ * version; when it moved, the catalog is read again and swapped in whole.
+ */
+
+typedef enum {
+    NGX_HTTP_HEAO_CATALOG_IDLE = 0,
+    NGX_HTTP_HEAO_CATALOG_VERSION,
+    NGX_HTTP_HEAO_CATALOG_BATCHES,
+    NGX_HTTP_HEAO_CATALOG_ENTRIES
+} ngx_http_heao_catalog_state_e;
+
+
+typedef struct {
+    ngx_http_heao_catalog_state_e   state;
+    ngx_http_heao_catalog_t        *current;
+    ngx_http_heao_catalog_t        *next;       /* being built */
+    ngx_http_heao_pg_op_t          *op;
+    ngx_msec_t                      failed;     /* when a load last failed */
+    ngx_msec_t                      refresh;
+    ngx_event_t                     timer;
+    ngx_queue_t                     waiting;
+    ngx_log_t                      *log;
+} ngx_http_heao_catalog_loader_t;
+
+
+static void ngx_http_heao_catalog_start(ngx_http_heao_catalog_state_e state);
+static void ngx_http_heao_catalog_timer(ngx_event_t *ev);
+static void ngx_http_heao_catalog_result(void *data, ngx_int_t rc,
+    PGresult *res);
+static ngx_int_t ngx_http_heao_catalog_version(PGresult *res);
+static ngx_int_t ngx_http_heao_catalog_batches(PGresult *res);
+static ngx_int_t ngx_http_heao_catalog_shape(ngx_http_heao_catalog_t *cat,
+    ngx_http_heao_batch_t *b, const char *text);
+static ngx_int_t ngx_http_heao_catalog_entries(PGresult *res);
+static void ngx_http_heao_catalog_finish(ngx_int_t rc);
+static void ngx_http_heao_catalog_free(ngx_http_heao_catalog_t *cat);
+static void ngx_http_heao_catalog_cleanup(void *data);
+static ngx_int_t ngx_http_heao_catalog_copy(ngx_pool_t *pool, ngx_str_t *dst,
+    PGresult *res, int row, int col);
+static ngx_int_t ngx_http_heao_code(ngx_str_t *code, size_t len);
+
+
+ngx_str_t  ngx_http_heao_class_names[] = {
+    ngx_string("普通类"),
+    ngx_string("较高学费类"),
+    ngx_string("医护类"),
+    ngx_string("农林矿类"),
+    ngx_string("民族限定类")
+};
+
+
+static const char  *ngx_http_heao_class_keys[] = {
+    "ordinary", "higher_tuition", "medical", "agri_mining", "ethnic"
+};
+
+
+static ngx_http_heao_catalog_loader_t  ngx_http_heao_catalog_loader;
+
+
+ngx_int_t
+ngx_http_heao_catalog_init(ngx_cycle_t *cycle,
+    ngx_http_heao_main_conf_t *hmcf)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    ngx_memzero(ld, sizeof(ngx_http_heao_catalog_loader_t));
+
+    ngx_queue_init(&ld->waiting);
+
+    ld->log = cycle->log;
+    ld->refresh = hmcf->catalog_refresh;
+
+    ld->timer.handler = ngx_http_heao_catalog_timer;
+    ld->timer.data = ld;
+    ld->timer.log = cycle->log;
+    ld->timer.cancelable = 1;
+
+    /* the first request loads it: connections are made lazily */
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_heao_catalog_done(void)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    if (ld->timer.timer_set) {
+        ngx_del_timer(&ld->timer);
+    }
+
+    if (ld->op) {
+        ngx_http_heao_pg_cancel(ld->op);
+        ld->op = NULL;
+    }
+
+    ngx_http_heao_catalog_free(ld->next);
+    ngx_http_heao_catalog_free(ld->current);
+
+    ld->next = NULL;
+    ld->current = NULL;
+}
+
+
+ngx_http_heao_catalog_t *
+ngx_http_heao_catalog_get(ngx_http_heao_ctx_t *ctx, ngx_int_t *rc)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    if (ld->current) {
+        return ld->current;
+    }
+
+    if (ld->failed
+        && ngx_current_msec - ld->failed < NGX_HTTP_HEAO_CATALOG_BACKOFF)
+    {
+        *rc = NGX_ERROR;
+        return NULL;
+    }
+
+    if (ld->state == NGX_HTTP_HEAO_CATALOG_IDLE) {
+        ngx_http_heao_catalog_start(NGX_HTTP_HEAO_CATALOG_VERSION);
+
+        if (ld->state == NGX_HTTP_HEAO_CATALOG_IDLE) {
+            *rc = NGX_ERROR;
+            return NULL;
+        }
+    }
+
+    ngx_queue_insert_tail(&ld->waiting, &ctx->queue);
+    ctx->catalog_wait = 1;
+
+    *rc = NGX_DONE;
+    return NULL;
+}
+
+
+void
+ngx_http_heao_catalog_forget(ngx_http_heao_ctx_t *ctx)
+{
+    if (ctx->catalog_wait) {
+        ngx_queue_remove(&ctx->queue);
+        ctx->catalog_wait = 0;
+    }
+}
+
+
+ngx_http_heao_batch_t *
+ngx_http_heao_catalog_batch(ngx_http_heao_catalog_t *cat, ngx_str_t *code)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < cat->nbatches; i++) {
+        if (cat->batches[i].code.len == code->len
+            && ngx_strncmp(cat->batches[i].code.data, code->data, code->len)
+               == 0)
+        {
+            return &cat->batches[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_http_heao_inst_t *
+ngx_http_heao_catalog_inst(ngx_http_heao_batch_t *b, ngx_str_t *code)
+{
+    ngx_int_t  n;
+
+    n = ngx_http_heao_code(code, 4);
+    if (n == NGX_ERROR) {
+        return NULL;
+    }
+
+    return b->inst[n];
+}
+
+
+ngx_http_heao_major_t *
+ngx_http_heao_catalog_major(ngx_http_heao_inst_t *in, ngx_str_t *code)
+{
+    ngx_int_t  n;
+
+    n = ngx_http_heao_code(code, 2);
+    if (n == NGX_ERROR || in->index[n] == 0) {
+        return NULL;
+    }
+
+    return &in->majors[in->index[n] - 1];
+}
+
+
+/* renders the lookup answer of an institution once (F2) */
+
+ngx_int_t
+ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
+    ngx_http_heao_batch_t *b, ngx_http_heao_inst_t *in)
+{
+    size_t                  size;
+    json_t                 *json, *majors, *m;
+    ngx_uint_t              i;
+    ngx_http_heao_major_t  *mj;
+
+    if (in->json.len) {
+        return NGX_OK;
+    }
+
+    majors = json_array();
+
+    json = json_pack("{s:s%, s:s%, s:s%, s:o}",
+                     "batch", b->code.data, b->code.len,
+                     "code", in->code.data, in->code.len,
+                     "name", in->name.data, in->name.len,
+                     "majors", majors);
+    if (json == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < in->nmajors; i++) {
+        mj = &in->majors[i];
+
+        m = json_pack("{s:s%, s:s%, s:s}",
+                      "code", mj->code.data, mj->code.len,
+                      "name", mj->name.data, mj->name.len,
+                      "class", ngx_http_heao_class_keys[mj->cls]);
+
+        if (m == NULL || json_array_append_new(majors, m) != 0) {
+            json_decref(json);
+            return NGX_ERROR;
+        }
+    }
+
+    size = json_dumpb(json, NULL, 0, JSON_COMPACT);
+
+    in->json.data = ngx_pnalloc(cat->pool, size);
+    if (in->json.data == NULL) {
+        json_decref(json);
+        return NGX_ERROR;
+    }
+
+    in->json.len = json_dumpb(json, (char *) in->json.data, size,
+                              JSON_COMPACT);
+    json_decref(json);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_heao_catalog_start(ngx_http_heao_catalog_state_e state)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    ngx_uint_t  stmt;
+
+    switch (state) {
+
+    case NGX_HTTP_HEAO_CATALOG_VERSION:
+        stmt = NGX_HTTP_HEAO_SQL_CATALOG_VERSION;
+        break;
+
+    case NGX_HTTP_HEAO_CATALOG_BATCHES:
+        stmt = NGX_HTTP_HEAO_SQL_CATALOG_BATCHES;
+        break;
+
+    default: /* NGX_HTTP_HEAO_CATALOG_ENTRIES */
+        stmt = NGX_HTTP_HEAO_SQL_CATALOG_ENTRIES;
+        break;
+    }
+
+    ld->op = ngx_http_heao_pg_query(ngx_http_heao_worker.pg, stmt, 0, NULL,
+                                    NULL, ngx_http_heao_catalog_result, ld,
+                                    ld->log);
+    if (ld->op == NULL) {
+        ld->state = NGX_HTTP_HEAO_CATALOG_IDLE;
+        return;
+    }
+
+    ld->state = state;
+}
+
+
+static void
+ngx_http_heao_catalog_timer(ngx_event_t *ev)
+{
+    ngx_http_heao_catalog_loader_t  *ld = ev->data;
+
+    if (ngx_exiting || ngx_terminate) {
+        return;
+    }
+
+    if (ld->state == NGX_HTTP_HEAO_CATALOG_IDLE) {
+        ngx_http_heao_catalog_start(NGX_HTTP_HEAO_CATALOG_VERSION);
+    }
+
+    if (ld->state == NGX_HTTP_HEAO_CATALOG_IDLE) {
+        ngx_add_timer(&ld->timer, ld->refresh);
+    }
+}
+
+
+static void
+ngx_http_heao_catalog_result(void *data, ngx_int_t rc, PGresult *res)
+{
+    ngx_http_heao_catalog_loader_t  *ld = data;
+
+    ld->op = NULL;
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                      "heao catalog: loading failed");
+        ngx_http_heao_catalog_finish(NGX_ERROR);
+        return;
+    }
+
+    switch (ld->state) {
+
+    case NGX_HTTP_HEAO_CATALOG_VERSION:
+        rc = ngx_http_heao_catalog_version(res);
+
+        if (rc == NGX_DECLINED) {
+            /* unchanged */
+            ngx_http_heao_catalog_finish(NGX_OK);
+            return;
+        }
+
+        if (rc == NGX_OK) {
+            ngx_http_heao_catalog_start(NGX_HTTP_HEAO_CATALOG_BATCHES);
+        }
+
+        break;
+
+    case NGX_HTTP_HEAO_CATALOG_BATCHES:
+        rc = ngx_http_heao_catalog_batches(res);
+
+        if (rc == NGX_OK) {
+            ngx_http_heao_catalog_start(NGX_HTTP_HEAO_CATALOG_ENTRIES);
+        }
+
+        break;
+
+    default: /* NGX_HTTP_HEAO_CATALOG_ENTRIES */
+        rc = ngx_http_heao_catalog_entries(res);
+
+        if (rc == NGX_OK) {
+            ngx_http_heao_catalog_free(ld->current);
+            ld->current = ld->next;
+            ld->next = NULL;
+
+            ngx_log_error(NGX_LOG_NOTICE, ld->log, 0,
+                          "heao catalog: version %L loaded, %ui batches",
+                          ld->current->version, ld->current->nbatches);
+
+            ngx_http_heao_catalog_finish(NGX_OK);
+            return;
+        }
+    }
+
+    if (rc != NGX_OK || ld->op == NULL) {
+        ngx_http_heao_catalog_finish(NGX_ERROR);
+    }
+}
+
+
+/* NGX_DECLINED when the version is the one loaded */
+
+static ngx_int_t
+ngx_http_heao_catalog_version(PGresult *res)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    int64_t                   version;
+    ngx_pool_t               *pool;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_heao_catalog_t  *cat;
+
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+        ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                      "heao catalog: no catalog version");
+        return NGX_ERROR;
+    }
+
+    version = ngx_atoof((u_char *) PQgetvalue(res, 0, 0),
+                        PQgetlength(res, 0, 0));
+
+    if (ld->current && ld->current->version == version) {
+        return NGX_DECLINED;
+    }
+
+    pool = ngx_create_pool(16384, ld->log);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    cat = ngx_pcalloc(pool, sizeof(ngx_http_heao_catalog_t));
+    if (cat == NULL) {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    cat->pool = pool;
+    cat->version = version;
+
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_heao_catalog_cleanup;
+    cln->data = cat;
+
+    ngx_http_heao_catalog_free(ld->next);
+    ld->next = cat;
+
+    return NGX_OK;
+}
+
+
+/* code, name, group_code, opens_at, closes_at, shape */
+
+static ngx_int_t
+ngx_http_heao_catalog_batches(PGresult *res)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    int                       i, n;
+    ngx_pool_t               *pool;
+    ngx_http_heao_batch_t    *b;
+    ngx_http_heao_catalog_t  *cat;
+
+    cat = ld->next;
+    pool = cat->pool;
+    n = PQntuples(res);
+
+    cat->batches = ngx_pcalloc(pool, (n ? n : 1)
+                                     * sizeof(ngx_http_heao_batch_t));
+    if (cat->batches == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        b = &cat->batches[i];
+
+        if (ngx_http_heao_catalog_copy(pool, &b->code, res, i, 0) != NGX_OK
+            || ngx_http_heao_catalog_copy(pool, &b->name, res, i, 1)
+               != NGX_OK
+            || ngx_http_heao_catalog_copy(pool, &b->group, res, i, 2)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        b->opens = ngx_atotm((u_char *) PQgetvalue(res, i, 3),
+                             PQgetlength(res, i, 3));
+        b->closes = ngx_atotm((u_char *) PQgetvalue(res, i, 4),
+                              PQgetlength(res, i, 4));
+
+        if (b->opens == NGX_ERROR || b->closes == NGX_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                          "heao catalog: batch \"%V\" has no window",
+                          &b->code);
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_heao_catalog_shape(cat, b, PQgetvalue(res, i, 5))
+            != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                          "heao catalog: batch \"%V\" has a bad shape",
+                          &b->code);
+            return NGX_ERROR;
+        }
+
+        b->inst = ngx_pcalloc(pool, NGX_HTTP_HEAO_INST_CODES
+                                    * sizeof(ngx_http_heao_inst_t *));
+        if (b->inst == NULL) {
+            return NGX_ERROR;
+        }
+
+        cat->nbatches++;
+    }
+
+    return NGX_OK;
+}
+
+
+/* {"sections": [{"title", "kind", "slots", "majors", "adjust"}, ...]} */
+
+static ngx_int_t
+ngx_http_heao_catalog_shape(ngx_http_heao_catalog_t *cat,
+    ngx_http_heao_batch_t *b, const char *text)
+{
+    size_t                    i;
+    json_t                   *sections, *s, *kind, *title;
+    json_int_t                slots, places;
+    ngx_http_heao_section_t  *sec;
+
+    b->shape = json_loads(text, 0, NULL);
+    if (b->shape == NULL) {
+        return NGX_ERROR;
+    }
+
+    sections = json_object_get(b->shape, "sections");
+    if (!json_is_array(sections) || json_array_size(sections) == 0) {
+        return NGX_ERROR;
+    }
+
+    b->nsections = json_array_size(sections);
+    b->sections = ngx_pcalloc(cat->pool,
+                              b->nsections * sizeof(ngx_http_heao_section_t));
+    if (b->sections == NULL) {
+        return NGX_ERROR;
+    }
+
+    json_array_foreach(sections, i, s) {
+        sec = &b->sections[i];
+
+        title = json_object_get(s, "title");
+        kind = json_object_get(s, "kind");
+        slots = json_integer_value(json_object_get(s, "slots"));
+        places = json_integer_value(json_object_get(s, "majors"));
+
+        if (!json_is_string(title) || !json_is_string(kind)
+            || slots < 1 || slots > 64 || places < 0 || places > 16)
+        {
+            return NGX_ERROR;
+        }
+
+        sec->title.len = json_string_length(title);
+        sec->title.data = ngx_pstrdup(cat->pool, &(ngx_str_t) {
+                                          sec->title.len,
+                                          (u_char *) json_string_value(title)
+                                      });
+        if (sec->title.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        sec->slots = slots;
+        sec->places = places;
+        sec->parallel = ngx_strcmp(json_string_value(kind), "parallel") == 0;
+        sec->adjust = json_is_true(json_object_get(s, "adjust"));
+    }
+
+    return NGX_OK;
+}
+
+
+/* batch_code, inst_code, inst_name, major_code, major_name, major_class */
+
+static ngx_int_t
+ngx_http_heao_catalog_entries(PGresult *res)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    int                       i, j, n;
+    ngx_int_t                 code, mcode;
+    ngx_str_t                 s;
+    ngx_uint_t                k, cls;
+    ngx_pool_t               *pool;
+    ngx_http_heao_inst_t     *in;
+    ngx_http_heao_batch_t    *b;
+    ngx_http_heao_major_t    *mj;
+    ngx_http_heao_catalog_t  *cat;
+
+    cat = ld->next;
+    pool = cat->pool;
+    n = PQntuples(res);
+    b = NULL;
+
+    for (i = 0; i < n; i = j) {
+
+        s.data = (u_char *) PQgetvalue(res, i, 0);
+        s.len = PQgetlength(res, i, 0);
+
+        if (b == NULL || b->code.len != s.len
+            || ngx_strncmp(b->code.data, s.data, s.len) != 0)
+        {
+            b = ngx_http_heao_catalog_batch(cat, &s);
+            if (b == NULL) {
+                ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                              "heao catalog: unknown batch \"%V\"", &s);
+                return NGX_ERROR;
+            }
+        }
+
+        s.data = (u_char *) PQgetvalue(res, i, 1);
+        s.len = PQgetlength(res, i, 1);
+
+        code = ngx_http_heao_code(&s, 4);
+        if (code == NGX_ERROR || b->inst[code]) {
+            ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                          "heao catalog: bad or repeated institution \"%V\""
+                          " in batch \"%V\"", &s, &b->code);
+            return NGX_ERROR;
+        }
+
+        /* the rows of one institution follow each other */
+
+        for (j = i; j < n; j++) {
+            if (ngx_strcmp(PQgetvalue(res, j, 0), PQgetvalue(res, i, 0)) != 0
+                || ngx_strcmp(PQgetvalue(res, j, 1), PQgetvalue(res, i, 1))
+                   != 0)
+            {
+                break;
+            }
+        }
+
+        in = ngx_pcalloc(pool, sizeof(ngx_http_heao_inst_t));
+        if (in == NULL) {
+            return NGX_ERROR;
+        }
+
+        in->majors = ngx_pcalloc(pool, (j - i) * sizeof(ngx_http_heao_major_t));
+        if (in->majors == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_heao_catalog_copy(pool, &in->code, res, i, 1) != NGX_OK
+            || ngx_http_heao_catalog_copy(pool, &in->name, res, i, 2)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        for (k = i; k < (ngx_uint_t) j; k++) {
+            if (PQgetisnull(res, k, 3)) {
+                continue;
+            }
+
+            s.data = (u_char *) PQgetvalue(res, k, 3);
+            s.len = PQgetlength(res, k, 3);
+
+            mcode = ngx_http_heao_code(&s, 2);
+            if (mcode == NGX_ERROR || in->index[mcode]) {
+                ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                              "heao catalog: bad or repeated major \"%V\""
+                              " of \"%V\"", &s, &in->code);
+                return NGX_ERROR;
+            }
+
+            for (cls = 0; cls < NGX_HTTP_HEAO_CLASS_LAST; cls++) {
+                if (ngx_strcmp(PQgetvalue(res, k, 5),
+                               ngx_http_heao_class_keys[cls]) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (cls == NGX_HTTP_HEAO_CLASS_LAST) {
+                ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                              "heao catalog: major \"%V\" of \"%V\" has"
+                              " an unknown class", &s, &in->code);
+                return NGX_ERROR;
+            }
+
+            mj = &in->majors[in->nmajors++];
+            mj->cls = cls;
+
+            if (ngx_http_heao_catalog_copy(pool, &mj->code, res, k, 3)
+                != NGX_OK
+                || ngx_http_heao_catalog_copy(pool, &mj->name, res, k, 4)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            in->index[mcode] = (u_char) in->nmajors;
+        }
+
+        b->inst[code] = in;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_heao_catalog_finish(ngx_int_t rc)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    ngx_queue_t          *q;
+    ngx_http_heao_ctx_t  *ctx;
+
+    ld->state = NGX_HTTP_HEAO_CATALOG_IDLE;
+
+    if (rc != NGX_OK) {
+        ngx_http_heao_catalog_free(ld->next);
+        ld->next = NULL;
+        ld->failed = ngx_current_msec ? ngx_current_msec : 1;
+
+    } else {
+        ld->failed = 0;
+    }
+
+    if (!ld->timer.timer_set && !ngx_exiting && !ngx_terminate) {
+        ngx_add_timer(&ld->timer, ld->refresh);
+    }
+
+    while (!ngx_queue_empty(&ld->waiting)) {
+        q = ngx_queue_head(&ld->waiting);
+        ngx_queue_remove(q);
+
+        ctx = ngx_queue_data(q, ngx_http_heao_ctx_t, queue);
+        ctx->catalog_wait = 0;
+
+        ngx_http_heao_wake(ctx);
+    }
+}
+
+
+static void
+ngx_http_heao_catalog_free(ngx_http_heao_catalog_t *cat)
+{
+    if (cat) {
+        ngx_destroy_pool(cat->pool);
+    }
+}
+
+
+static void
+ngx_http_heao_catalog_cleanup(void *data)
+{
+    ngx_http_heao_catalog_t  *cat = data;
+
+    ngx_uint_t  i;
+
+    for (i = 0; i < cat->nbatches; i++) {
+        if (cat->batches[i].shape) {
+            json_decref(cat->batches[i].shape);
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_heao_catalog_copy(ngx_pool_t *pool, ngx_str_t *dst, PGresult *res,
+    int row, int col)
+{
+    dst->len = PQgetlength(res, row, col);
+
+    dst->data = ngx_pnalloc(pool, dst->len + 1);
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(dst->data, PQgetvalue(res, row, col), dst->len + 1);
+
+    return NGX_OK;
+}
+
+
+/* the value of a code of exactly len digits, leading zeros kept apart */
+
+static ngx_int_t
+ngx_http_heao_code(ngx_str_t *code, size_t len)
+{
+    size_t     i;
+    ngx_int_t  n;
+
+    if (code->len != len) {
+        return NGX_ERROR;
+    }
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (code->data[i] < '0' || code->data[i] > '9') {
+            return NGX_ERROR;
+        }
+
+        n = n * 10 + code->data[i] - '0';
+    }
+
+    return n;
+}

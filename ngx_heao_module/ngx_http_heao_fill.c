@@ -1,0 +1,701 @@
+
+/*
+ * Copyright (C) heao developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_heao_module.h"
+#include "ngx_http_heao_catalog.h"
+#include "ngx_http_heao_rules.h"
+
+
+#define NGX_HTTP_HEAO_UUID_LEN          36
+#define NGX_HTTP_HEAO_DEVICE_MAX        200     /* of the User-Agent kept */
+
+
+/* the steps that every fill action shares */
+typedef enum {
+    NGX_HTTP_HEAO_FILL_CATALOG = 0,
+    NGX_HTTP_HEAO_FILL_SESSION,
+    NGX_HTTP_HEAO_FILL_STATE,
+    NGX_HTTP_HEAO_FILL_DONE
+} ngx_http_heao_fill_step_e;
+
+
+typedef struct {
+    ngx_http_heao_batch_t       *batch;
+    json_t                      *state;
+    ngx_str_t                    checksum;
+} ngx_http_heao_fill_t;
+
+
+static ngx_int_t ngx_http_heao_fill_start(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_uint_t csrf);
+static ngx_int_t ngx_http_heao_fill_window(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_http_heao_batch_t *b);
+static ngx_int_t ngx_http_heao_fill_invalid(ngx_http_request_t *r,
+    ngx_int_t rc, ngx_http_heao_app_t *app);
+static ngx_int_t ngx_http_heao_no_change(ngx_http_request_t *r,
+    json_t *state);
+static json_t *ngx_http_heao_fill_result(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, const char *what);
+static void ngx_http_heao_fill_cleanup(void *data);
+static ngx_uint_t ngx_http_heao_valid_uuid(const char *s);
+static char *ngx_http_heao_cstr(ngx_pool_t *pool, ngx_str_t *s);
+
+
+static ngx_str_t  ngx_http_heao_reasons[][2] = {
+    { ngx_string("too_soon"),
+      ngx_string("距离上次保存志愿未满1小时，暂无法修改") },
+    { ngx_string("no_saves_left"),
+      ngx_string("本批次志愿已保存3次，不能再修改") },
+    { ngx_string("abandoned"),
+      ngx_string("已放弃本批次志愿，不能再填报") },
+    { ngx_string("closed"),
+      ngx_string("本批次志愿填报已截止") },
+    { ngx_string("not_open"),
+      ngx_string("本批次志愿填报尚未开始") },
+    { ngx_null_string, ngx_null_string }
+};
+
+
+ngx_int_t
+ngx_http_heao_batches(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    json_t                   *json, *list, *b;
+    ngx_int_t                 rc;
+    ngx_uint_t                i;
+    ngx_http_heao_batch_t    *bt;
+    ngx_http_heao_catalog_t  *cat;
+
+    cat = ngx_http_heao_catalog_get(ctx, &rc);
+    if (cat == NULL) {
+        return rc == NGX_DONE ? rc
+                              : ngx_http_heao_backend_error(r, ctx, "catalog");
+    }
+
+    list = json_array();
+    json = json_pack("{s:I, s:o}", "now", (json_int_t) ngx_time(),
+                     "batches", list);
+    if (json == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < cat->nbatches; i++) {
+        bt = &cat->batches[i];
+
+        b = json_pack("{s:s%, s:s%, s:s%, s:I, s:I, s:b, s:O}",
+                      "code", bt->code.data, bt->code.len,
+                      "name", bt->name.data, bt->name.len,
+                      "group", bt->group.data, bt->group.len,
+                      "opens_at", (json_int_t) bt->opens,
+                      "closes_at", (json_int_t) bt->closes,
+                      "open", ngx_time() >= bt->opens
+                              && ngx_time() < bt->closes,
+                      "shape", bt->shape);
+
+        if (b == NULL || json_array_append_new(list, b) != 0) {
+            json_decref(json);
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_heao_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+/* F2: an institution's name and majors, as a code is typed */
+
+ngx_int_t
+ngx_http_heao_lookup(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t                 rc;
+    ngx_http_heao_inst_t     *in;
+    ngx_http_heao_batch_t    *b;
+    ngx_http_heao_catalog_t  *cat;
+
+    cat = ngx_http_heao_catalog_get(ctx, &rc);
+    if (cat == NULL) {
+        return rc == NGX_DONE ? rc
+                              : ngx_http_heao_backend_error(r, ctx, "catalog");
+    }
+
+    b = ngx_http_heao_catalog_batch(cat, &ctx->arg[0]);
+    if (b == NULL) {
+        return ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                        "batch", "没有这个批次");
+    }
+
+    in = ngx_http_heao_catalog_inst(b, &ctx->arg[1]);
+    if (in == NULL) {
+        return ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                        "institution",
+                                        "本批次没有这个院校代号");
+    }
+
+    if (ngx_http_heao_catalog_inst_json(cat, b, in) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_heao_send_raw(r, NGX_HTTP_OK, &in->json);
+}
+
+
+/*
+ * The catalog first (it may have to be loaded), then the session.  Returns
+ * NGX_OK when both are there, else what the action returns.
+ */
+
+static ngx_int_t
+ngx_http_heao_fill_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_uint_t csrf)
+{
+    ngx_int_t                 rc;
+    ngx_http_heao_fill_t     *fl;
+    ngx_http_cleanup_t       *cln;
+    ngx_http_heao_catalog_t  *cat;
+
+    if (ctx->step == NGX_HTTP_HEAO_FILL_CATALOG) {
+        cat = ngx_http_heao_catalog_get(ctx, &rc);
+        if (cat == NULL) {
+            return rc == NGX_DONE
+                   ? rc : ngx_http_heao_backend_error(r, ctx, "catalog");
+        }
+
+        fl = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_fill_t));
+        if (fl == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln = ngx_http_cleanup_add(r, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_heao_fill_cleanup;
+        cln->data = fl;
+
+        ctx->data = fl;
+
+        fl->batch = ngx_http_heao_catalog_batch(cat, &ctx->arg[0]);
+        if (fl->batch == NULL) {
+            return ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND,
+                                            "not_found", "batch",
+                                            "没有这个批次");
+        }
+
+        ctx->step = NGX_HTTP_HEAO_FILL_SESSION;
+
+        rc = ngx_http_heao_session_load(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
+
+    rc = ngx_http_heao_session_loaded(r, ctx, csrf);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (r->method == NGX_HTTP_POST) {
+        return ngx_http_heao_parse_body(r, ctx);
+    }
+
+    return NGX_OK;
+}
+
+
+/* F12a: the window is judged by when the request arrived */
+
+static ngx_int_t
+ngx_http_heao_fill_window(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_http_heao_batch_t *b)
+{
+    json_t  *state;
+
+    if (ctx->arrived >= b->opens && ctx->arrived < b->closes) {
+        return NGX_OK;
+    }
+
+    state = json_pack("{s:s}", "reason",
+                      ctx->arrived < b->opens ? "not_open" : "closed");
+
+    return ngx_http_heao_no_change(r, state);
+}
+
+
+/* F13: the notice accepted, a fill session starts from the last save */
+
+ngx_int_t
+ngx_http_heao_begin(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    time_t                  end;
+    json_t                 *accept;
+    ngx_int_t               rc;
+    const char             *values[2];
+    ngx_http_heao_fill_t   *fl;
+    ngx_http_heao_batch_t  *b;
+
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    fl = ctx->data;
+
+    switch (ctx->step) {
+
+    case NGX_HTTP_HEAO_FILL_CATALOG:
+    case NGX_HTTP_HEAO_FILL_SESSION:
+        rc = ngx_http_heao_fill_start(r, ctx, 1);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        fl = ctx->data;
+
+        accept = json_object_get(ctx->body, "accept_notice");
+        if (!json_is_true(accept)) {
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "bad_field", "accept_notice",
+                                            "请先阅读并同意志愿填报须知");
+        }
+
+        rc = ngx_http_heao_fill_window(r, ctx, fl->batch);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        values[0] = (char *) ctx->session->candidate.data;
+        values[1] = (char *) fl->batch->code.data;
+
+        ctx->step = NGX_HTTP_HEAO_FILL_STATE;
+
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_FILL_STATE, 2,
+                                     values, NULL);
+
+    case NGX_HTTP_HEAO_FILL_STATE:
+        fl->state = ngx_http_heao_fill_result(r, ctx, "fill state");
+        if (fl->state == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "fill state");
+        }
+
+        if (!json_is_null(json_object_get(fl->state, "reason"))) {
+            rc = ngx_http_heao_no_change(r, fl->state);
+            fl->state = NULL;
+            return rc;
+        }
+
+        hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+        b = fl->batch;
+
+        end = ngx_min(ctx->arrived + (time_t) (hmcf->fill_timeout / 1000),
+                      b->closes);
+
+        if (json_object_set_new(fl->state, "fill_expires_at",
+                                json_integer(end))
+            != 0)
+        {
+            return NGX_ERROR;
+        }
+
+        ctx->step = NGX_HTTP_HEAO_FILL_DONE;
+
+        return ngx_http_heao_session_set_fill(r, ctx, &b->code, end);
+
+    default: /* NGX_HTTP_HEAO_FILL_DONE */
+        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "fill session");
+        }
+
+        if (((ngx_str_t *) ctx->reply->elts)[0].data[0] != '1') {
+            return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                            "unauthenticated", NULL,
+                                            "登录已超时，请重新登录");
+        }
+
+        json_object_del(fl->state, "reason");
+
+        rc = ngx_http_heao_send_json(r, NGX_HTTP_OK, fl->state);
+        fl->state = NULL;
+
+        return rc;
+    }
+}
+
+
+/* F17: every rule, nothing saved */
+
+ngx_int_t
+ngx_http_heao_check(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t              rc;
+    ngx_http_heao_app_t    app;
+    ngx_http_heao_fill_t  *fl;
+
+    rc = ngx_http_heao_fill_start(r, ctx, 1);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    fl = ctx->data;
+
+    rc = ngx_http_heao_rules_check(r, fl->batch,
+                                   json_object_get(ctx->body, "application"),
+                                   &app);
+    if (rc != NGX_OK) {
+        return ngx_http_heao_fill_invalid(r, rc, &app);
+    }
+
+    json_decref(app.errors);
+
+    return ngx_http_heao_send_json(r, NGX_HTTP_OK,
+                                   json_pack("{s:b}", "ok", 1));
+}
+
+
+/*
+ * F12-F16: a checked application is saved by one statement, which keeps
+ * the counter, the 60 minutes, the history and the mailbox in one
+ * transaction; the answer waits for the commit (R3).
+ */
+
+ngx_int_t
+ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    u_char                 *p;
+    time_t                  end;
+    json_t                 *id;
+    ngx_int_t               rc;
+    ngx_str_t               canonical, summary, content, device;
+    const char             *status, *values[9];
+    ngx_http_heao_app_t     app;
+    ngx_http_heao_fill_t   *fl;
+    ngx_http_heao_batch_t  *b;
+
+    if (ctx->step < NGX_HTTP_HEAO_FILL_STATE) {
+        rc = ngx_http_heao_fill_start(r, ctx, 1);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        fl = ctx->data;
+        b = fl->batch;
+
+        id = json_object_get(ctx->body, "save_id");
+
+        if (!json_is_string(id)
+            || !ngx_http_heao_valid_uuid(json_string_value(id)))
+        {
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "bad_field", "save_id",
+                                            "save_id应为UUID");
+        }
+
+        rc = ngx_http_heao_fill_window(r, ctx, b);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        end = ngx_http_heao_session_fill_end(ctx->session, &b->code);
+
+        if (ctx->arrived > end) {
+            return ngx_http_heao_send_error(r, NGX_HTTP_CONFLICT,
+                                            "fill_expired", NULL,
+                                            "本次填报时间已到，请重新进入"
+                                            "填报页面");
+        }
+
+        rc = ngx_http_heao_rules_check(r, b,
+                                       json_object_get(ctx->body,
+                                                       "application"),
+                                       &app);
+        if (rc != NGX_OK) {
+            return ngx_http_heao_fill_invalid(r, rc, &app);
+        }
+
+        json_decref(app.errors);
+
+        if (ngx_http_heao_rules_canonical(r, &app, &ctx->session->exam_no,
+                                          &canonical, &summary, &content)
+            != NGX_OK
+            || ngx_http_heao_rules_checksum(r, &canonical, &fl->checksum)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 5);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(p, "%T.%03M%Z", ctx->arrived, ctx->arrived_msec);
+
+        ngx_str_null(&device);
+
+        if (r->headers_in.user_agent) {
+            device = r->headers_in.user_agent->value;
+            device.len = ngx_min(device.len, NGX_HTTP_HEAO_DEVICE_MAX);
+        }
+
+        /* libpq takes text parameters NUL terminated */
+
+        values[0] = (char *) ctx->session->candidate.data;
+        values[1] = (char *) b->code.data;
+        values[2] = json_string_value(id);
+        values[3] = (char *) content.data;
+        values[4] = ngx_http_heao_cstr(r->pool, &summary);
+        values[5] = (char *) fl->checksum.data;
+        values[6] = (char *) p;
+        values[7] = ngx_http_heao_cstr(r->pool, &r->connection->addr_text);
+        values[8] = ngx_http_heao_cstr(r->pool, &device);
+
+        if (values[4] == NULL || values[7] == NULL || values[8] == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->step = NGX_HTTP_HEAO_FILL_STATE;
+
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_SAVE, 9, values,
+                                     NULL);
+    }
+
+    fl = ctx->data;
+
+    fl->state = ngx_http_heao_fill_result(r, ctx, "save");
+    if (fl->state == NULL) {
+        return ngx_http_heao_backend_error(r, ctx, "save");
+    }
+
+    status = json_string_value(json_object_get(fl->state, "status"));
+
+    if (status && ngx_strcmp(status, "bad_save_id") == 0) {
+        /* a retry identifier that another candidate used */
+        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
+                                        "save_id", "save_id已被使用");
+    }
+
+    if (status == NULL || ngx_strcmp(status, "saved") != 0) {
+        rc = ngx_http_heao_no_change(r, fl->state);
+        fl->state = NULL;
+        return rc;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "heao: saved batch \"%V\"", &fl->batch->code);
+
+    json_object_del(fl->state, "status");
+
+    if (json_object_set_new(fl->state, "saved", json_true()) != 0) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_heao_send_json(r, NGX_HTTP_OK, fl->state);
+    fl->state = NULL;
+
+    return rc;
+}
+
+
+/* V1: every group the candidate saved in, names joined in PostgreSQL */
+
+ngx_int_t
+ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t    rc;
+    ngx_str_t   *v;
+    const char  *values[1];
+
+    switch (ctx->step) {
+
+    case 0:
+        ctx->step = 1;
+
+        rc = ngx_http_heao_session_load(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        /* fall through */
+
+    case 1:
+        rc = ngx_http_heao_session_loaded(r, ctx, 0);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        values[0] = (char *) ctx->session->candidate.data;
+
+        ctx->step = 2;
+
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_BROWSE, 1,
+                                     values, NULL);
+
+    default:
+        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "browse");
+        }
+
+        v = ctx->reply->elts;
+
+        return ngx_http_heao_send_raw(r, NGX_HTTP_OK, &v[0]);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_heao_fill_invalid(ngx_http_request_t *r, ngx_int_t rc,
+    ngx_http_heao_app_t *app)
+{
+    if (rc == NGX_ABORT) {
+        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
+                                        (char *) app->field.data,
+                                        app->message);
+    }
+
+    if (rc != NGX_DECLINED) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_heao_send_json(r, NGX_HTTP_HEAO_UNPROCESSABLE,
+               json_pack("{s:s, s:s, s:o}",
+                         "error", "invalid_application",
+                         "message", "志愿信息有误，请按提示修改",
+                         "errors", app->errors));
+}
+
+
+/* F12: why no change is possible now, and when it will be */
+
+static ngx_int_t
+ngx_http_heao_no_change(ngx_http_request_t *r, json_t *state)
+{
+    json_t      *json, *next;
+    ngx_str_t   *rs;
+    const char  *reason;
+
+    if (state == NULL) {
+        return NGX_ERROR;
+    }
+
+    reason = json_string_value(json_object_get(state, "reason"));
+    if (reason == NULL) {
+        reason = json_string_value(json_object_get(state, "status"));
+    }
+
+    for (rs = ngx_http_heao_reasons[0]; rs[0].len; rs += 2) {
+        if (reason && ngx_strcmp(reason, rs[0].data) == 0) {
+            break;
+        }
+    }
+
+    if (rs[0].len == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "heao: unknown save status \"%s\"",
+                      reason ? reason : "");
+        json_decref(state);
+        return NGX_ERROR;
+    }
+
+    next = json_object_get(state, "next_change_at");
+
+    json = json_pack("{s:s, s:s%, s:s%, s:O}",
+                     "error", "no_change",
+                     "reason", rs[0].data, rs[0].len,
+                     "message", rs[1].data, rs[1].len,
+                     "next_change_at", next ? next : json_null());
+
+    json_decref(state);
+
+    return ngx_http_heao_send_json(r, NGX_HTTP_CONFLICT, json);
+}
+
+
+/* the single json value a fill statement returns */
+
+static json_t *
+ngx_http_heao_fill_result(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    const char *what)
+{
+    json_t     *json;
+    ngx_str_t  *v;
+
+    if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+        return NULL;
+    }
+
+    v = ctx->reply->elts;
+
+    json = json_loadb((char *) v[0].data, v[0].len, 0, NULL);
+
+    if (!json_is_object(json)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "heao: %s returned no object", what);
+
+        if (json) {
+            json_decref(json);
+        }
+
+        ctx->rc = NGX_ERROR;
+        return NULL;
+    }
+
+    return json;
+}
+
+
+static void
+ngx_http_heao_fill_cleanup(void *data)
+{
+    ngx_http_heao_fill_t  *fl = data;
+
+    if (fl->state) {
+        json_decref(fl->state);
+        fl->state = NULL;
+    }
+}
+
+
+/* 8-4-4-4-12 hex digits */
+
+static ngx_uint_t
+ngx_http_heao_valid_uuid(const char *s)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_HEAO_UUID_LEN; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') {
+                return 0;
+            }
+
+            continue;
+        }
+
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')
+              || (s[i] >= 'A' && s[i] <= 'F')))
+        {
+            return 0;
+        }
+    }
+
+    return s[i] == '\0';
+}
+
+
+static char *
+ngx_http_heao_cstr(ngx_pool_t *pool, ngx_str_t *s)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(pool, s->len + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    *ngx_cpymem(p, s->data, s->len) = '\0';
+
+    return (char *) p;
+}

@@ -1,0 +1,258 @@
+
+/*
+ * Copyright (C) heao developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_heao_module.h"
+
+
+/* a parsed body may nest this deep: an application needs four levels */
+#define NGX_HTTP_HEAO_JSON_DEPTH  8
+
+
+static ngx_uint_t ngx_http_heao_json_depth(json_t *json, ngx_uint_t depth);
+
+
+ngx_int_t
+ngx_http_heao_send_raw(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *json)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = json->len;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    ngx_str_set(&r->headers_out.charset, "utf-8");
+
+    if (r->method == NGX_HTTP_HEAD || json->len == 0) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = json->data;
+    b->last = json->data + json->len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* sends json and releases it */
+
+ngx_int_t
+ngx_http_heao_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    json_t *json)
+{
+    size_t     size;
+    ngx_str_t  out;
+
+    if (json == NULL) {
+        return NGX_ERROR;
+    }
+
+    size = json_dumpb(json, NULL, 0, JSON_COMPACT);
+
+    out.data = ngx_pnalloc(r->pool, size);
+    if (out.data == NULL) {
+        json_decref(json);
+        return NGX_ERROR;
+    }
+
+    out.len = json_dumpb(json, (char *) out.data, size, JSON_COMPACT);
+    json_decref(json);
+
+    if (out.len != size) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_heao_send_raw(r, status, &out);
+}
+
+
+ngx_int_t
+ngx_http_heao_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *error, const char *field, const char *message)
+{
+    json_t  *json;
+
+    json = json_pack("{s:s, s:s}", "error", error, "message", message);
+    if (json == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (field && json_object_set_new(json, "field", json_string(field)) != 0)
+    {
+        json_decref(json);
+        return NGX_ERROR;
+    }
+
+    return ngx_http_heao_send_json(r, status, json);
+}
+
+
+/*
+ * Parses the request body into ctx->body, a JSON object.  Returns NGX_OK,
+ * or the rc of the error response it sent (R1: 4xx naming the fault).
+ */
+
+ngx_int_t
+ngx_http_heao_parse_body(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    u_char                     *p;
+    size_t                      len;
+    ngx_buf_t                  *b;
+    ngx_str_t                  *type;
+    ngx_chain_t                *cl;
+    json_error_t                err;
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
+    if (r->headers_in.content_type == NULL) {
+        goto bad_type;
+    }
+
+    type = &r->headers_in.content_type->value;
+
+    if (type->len < sizeof("application/json") - 1
+        || ngx_strncasecmp(type->data, (u_char *) "application/json",
+                           sizeof("application/json") - 1) != 0
+        || (type->len > sizeof("application/json") - 1
+            && type->data[sizeof("application/json") - 1] != ';'
+            && type->data[sizeof("application/json") - 1] != ' '))
+    {
+        goto bad_type;
+    }
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        goto bad_json;
+    }
+
+    if (r->request_body->temp_file) {
+        goto too_large;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    if (len > hmcf->max_body) {
+        goto too_large;
+    }
+
+    b = r->request_body->bufs->buf;
+
+    if (r->request_body->bufs->next == NULL) {
+        p = b->pos;
+
+    } else {
+        p = ngx_pnalloc(r->pool, len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        len = 0;
+
+        for (cl = r->request_body->bufs; cl; cl = cl->next) {
+            len = ngx_cpymem(p + len, cl->buf->pos, ngx_buf_size(cl->buf))
+                  - p;
+        }
+    }
+
+    /* jansson checks UTF-8 and refuses NUL in strings by default */
+
+    ctx->body = json_loadb((char *) p, len, JSON_REJECT_DUPLICATES, &err);
+    if (ctx->body == NULL) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "heao: bad json in request body at %d: %s",
+                      err.position, err.text);
+        goto bad_json;
+    }
+
+    if (!json_is_object(ctx->body)
+        || ngx_http_heao_json_depth(ctx->body, 0) > NGX_HTTP_HEAO_JSON_DEPTH)
+    {
+        goto bad_json;
+    }
+
+    return NGX_OK;
+
+bad_type:
+
+    return ngx_http_heao_send_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                    "content_type", NULL,
+                                    "请求内容应为JSON");
+
+bad_json:
+
+    return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_json", NULL,
+                                    "请求内容不是有效的JSON对象");
+
+too_large:
+
+    return ngx_http_heao_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                    "too_large", NULL, "请求内容过大");
+}
+
+
+static ngx_uint_t
+ngx_http_heao_json_depth(json_t *json, ngx_uint_t depth)
+{
+    size_t       i;
+    json_t      *v;
+    ngx_uint_t   d, max;
+    const char  *key;
+
+    max = depth;
+
+    if (depth > NGX_HTTP_HEAO_JSON_DEPTH) {
+        return depth;
+    }
+
+    if (json_is_object(json)) {
+        json_object_foreach(json, key, v) {
+            d = ngx_http_heao_json_depth(v, depth + 1);
+            max = ngx_max(max, d);
+        }
+
+    } else if (json_is_array(json)) {
+        json_array_foreach(json, i, v) {
+            d = ngx_http_heao_json_depth(v, depth + 1);
+            max = ngx_max(max, d);
+        }
+    }
+
+    return max;
+}
+
+
+json_t *
+ngx_http_heao_json_str(ngx_str_t *s)
+{
+    return json_stringn((const char *) s->data, s->len);
+}

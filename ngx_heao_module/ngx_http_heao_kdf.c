@@ -1,0 +1,252 @@
+
+/*
+ * Copyright (C) heao developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <ngx_thread_pool.h>
+#include <sodium.h>
+
+#include "ngx_http_heao_kdf.h"
+
+
+typedef enum {
+    NGX_HTTP_HEAO_KDF_VERIFY = 0,
+    NGX_HTTP_HEAO_KDF_HASH
+} ngx_http_heao_kdf_op_e;
+
+
+/* everything the thread reads or writes: it touches nothing else */
+typedef struct {
+    ngx_http_heao_kdf_op_e       op;
+    unsigned long long           opslimit;
+    size_t                       memlimit;
+    size_t                       password_len;
+    ngx_int_t                    rc;
+    char                         password[NGX_HTTP_HEAO_PASSWORD_MAX];
+    char                         hash[NGX_HTTP_HEAO_KDF_HASH_MAX];
+} ngx_http_heao_kdf_task_t;
+
+
+static ngx_int_t ngx_http_heao_kdf_post(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_http_heao_kdf_op_e op, ngx_str_t *hash,
+    ngx_str_t *password);
+static void ngx_http_heao_kdf_thread(void *data, ngx_log_t *log);
+static void ngx_http_heao_kdf_event(ngx_event_t *ev);
+static void ngx_http_heao_kdf_resume(ngx_http_request_t *r);
+
+
+/* verified against when the exam number is unknown, to cost the same */
+static char  ngx_http_heao_kdf_dummy[crypto_pwhash_STRBYTES];
+
+
+ngx_int_t
+ngx_http_heao_kdf_init(ngx_cycle_t *cycle, ngx_http_heao_main_conf_t *hmcf)
+{
+    u_char  pw[16];
+
+    if (sodium_init() < 0) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "heao kdf: sodium_init() failed");
+        return NGX_ERROR;
+    }
+
+    randombytes_buf(pw, sizeof(pw));
+
+    if (crypto_pwhash_str(ngx_http_heao_kdf_dummy, (char *) pw, sizeof(pw),
+                          hmcf->kdf_opslimit, hmcf->kdf_memlimit)
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "heao kdf: crypto_pwhash_str() failed");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_heao_kdf_verify(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_str_t *hash, ngx_str_t *password)
+{
+    ngx_str_t  dummy;
+
+    if (hash == NULL || hash->len == 0
+        || hash->len >= NGX_HTTP_HEAO_KDF_HASH_MAX)
+    {
+        dummy.data = (u_char *) ngx_http_heao_kdf_dummy;
+        dummy.len = ngx_strlen(ngx_http_heao_kdf_dummy);
+        hash = &dummy;
+    }
+
+    return ngx_http_heao_kdf_post(r, ctx, NGX_HTTP_HEAO_KDF_VERIFY, hash,
+                                  password);
+}
+
+
+ngx_int_t
+ngx_http_heao_kdf_hash(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_str_t *password)
+{
+    return ngx_http_heao_kdf_post(r, ctx, NGX_HTTP_HEAO_KDF_HASH, NULL,
+                                  password);
+}
+
+
+ngx_uint_t
+ngx_http_heao_kdf_needs_rehash(ngx_http_request_t *r, ngx_str_t *hash)
+{
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
+    /* the string is NUL terminated: it was copied from a PGresult */
+
+    return crypto_pwhash_str_needs_rehash((char *) hash->data,
+                                          hmcf->kdf_opslimit,
+                                          hmcf->kdf_memlimit) != 0;
+}
+
+
+static ngx_int_t
+ngx_http_heao_kdf_post(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_http_heao_kdf_op_e op, ngx_str_t *hash, ngx_str_t *password)
+{
+    ngx_thread_task_t          *task;
+    ngx_http_heao_kdf_task_t   *kt;
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
+    ctx->rc = NGX_ERROR;
+
+    if (password->len >= NGX_HTTP_HEAO_PASSWORD_MAX) {
+        return NGX_ERROR;
+    }
+
+    task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_heao_kdf_task_t));
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
+
+    kt = task->ctx;
+
+    kt->op = op;
+    kt->opslimit = hmcf->kdf_opslimit;
+    kt->memlimit = hmcf->kdf_memlimit;
+    kt->rc = NGX_ERROR;
+    kt->password_len = password->len;
+    ngx_memcpy(kt->password, password->data, password->len);
+
+    if (hash) {
+        ngx_memcpy(kt->hash, hash->data, hash->len);
+        kt->hash[hash->len] = '\0';
+    }
+
+    task->handler = ngx_http_heao_kdf_thread;
+    task->event.data = r;
+    task->event.handler = ngx_http_heao_kdf_event;
+
+    if (ngx_thread_task_post(hmcf->kdf_pool, task) != NGX_OK) {
+        sodium_memzero(kt->password, sizeof(kt->password));
+        return NGX_BUSY;
+    }
+
+    /* the request must outlive the task: its pool holds the task */
+
+    r->main->blocked++;
+    r->aio = 1;
+    r->write_event_handler = ngx_http_heao_kdf_resume;
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_heao_kdf_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_heao_kdf_task_t  *kt = data;
+
+    if (kt->op == NGX_HTTP_HEAO_KDF_VERIFY) {
+        kt->rc = crypto_pwhash_str_verify(kt->hash, kt->password,
+                                          kt->password_len) == 0
+                 ? NGX_OK : NGX_DECLINED;
+
+    } else {
+        kt->rc = crypto_pwhash_str(kt->hash, kt->password, kt->password_len,
+                                   kt->opslimit, kt->memlimit) == 0
+                 ? NGX_OK : NGX_ERROR;
+    }
+
+    sodium_memzero(kt->password, sizeof(kt->password));
+}
+
+
+static void
+ngx_http_heao_kdf_event(ngx_event_t *ev)
+{
+    size_t                     len;
+    ngx_connection_t          *c;
+    ngx_thread_task_t         *task;
+    ngx_http_request_t        *r;
+    ngx_http_heao_ctx_t       *ctx;
+    ngx_http_heao_kdf_task_t  *kt;
+
+    r = ev->data;
+    c = r->connection;
+
+    /* the event is the first member of the task */
+    task = (ngx_thread_task_t *) ((u_char *) ev
+                                  - offsetof(ngx_thread_task_t, event));
+    kt = task->ctx;
+
+    ngx_http_set_log_request(c->log, r);
+
+    r->main->blocked--;
+    r->aio = 0;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
+
+    if (ctx) {
+        ctx->rc = kt->rc;
+
+        if (kt->op == NGX_HTTP_HEAO_KDF_HASH && kt->rc == NGX_OK) {
+            len = ngx_strlen(kt->hash);
+
+            ctx->result.data = ngx_pnalloc(r->pool, len + 1);
+            if (ctx->result.data == NULL) {
+                ctx->rc = NGX_ERROR;
+
+            } else {
+                ngx_memcpy(ctx->result.data, kt->hash, len + 1);
+                ctx->result.len = len;
+            }
+        }
+    }
+
+    r->write_event_handler(r);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_heao_kdf_resume(ngx_http_request_t *r)
+{
+    ngx_http_heao_ctx_t  *ctx;
+
+    if (r->aio) {
+        /* a write event while the thread still works */
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
+
+    ngx_http_heao_wake(ctx);
+}

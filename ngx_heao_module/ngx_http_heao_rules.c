@@ -1,0 +1,785 @@
+
+/*
+ * Copyright (C) heao developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "ngx_http_heao_rules.h"
+
+
+#define NGX_HTTP_HEAO_MESSAGE_MAX       512
+
+#define NGX_HTTP_HEAO_PLACE_INST        -1
+#define NGX_HTTP_HEAO_PLACE_ADJUST      -2
+#define NGX_HTTP_HEAO_PLACE_NONE        -3
+
+
+static ngx_int_t ngx_http_heao_rules_read(ngx_http_request_t *r,
+    ngx_http_heao_batch_t *b, json_t *json, ngx_http_heao_app_t *app);
+static ngx_int_t ngx_http_heao_rules_read_slot(ngx_http_heao_app_t *app,
+    ngx_http_heao_section_t *sec, json_t *js, ngx_http_heao_slot_t *slot,
+    ngx_uint_t s, ngx_uint_t j);
+static ngx_int_t ngx_http_heao_rules_slot(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app, ngx_uint_t s, ngx_uint_t j);
+static ngx_int_t ngx_http_heao_rules_classes(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app, ngx_uint_t s, ngx_uint_t j);
+static ngx_int_t ngx_http_heao_rules_error(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app, const char *rule, ngx_uint_t s, ngx_uint_t j,
+    ngx_int_t place, const char *fmt, ...);
+static ngx_uint_t ngx_http_heao_digits(ngx_str_t *s, size_t len);
+static ngx_int_t ngx_http_heao_malformed(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app, const char *message, const char *fmt, ...);
+
+
+ngx_int_t
+ngx_http_heao_rules_check(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
+    json_t *json, ngx_http_heao_app_t *app)
+{
+    ngx_int_t                 rc;
+    ngx_uint_t                s, j, filled;
+    ngx_http_heao_slot_t     *slot;
+    ngx_http_heao_section_t  *sec;
+
+    ngx_memzero(app, sizeof(ngx_http_heao_app_t));
+
+    app->batch = b;
+
+    rc = ngx_http_heao_rules_read(r, b, json, app);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    app->errors = json_array();
+    if (app->errors == NULL) {
+        return NGX_ERROR;
+    }
+
+    filled = 0;
+
+    for (s = 0; s < b->nsections; s++) {
+        sec = &b->sections[s];
+
+        for (j = 0; j < app->nslots[s]; j++) {
+            slot = &app->slots[s][j];
+
+            if (slot->inst.len) {
+                filled++;
+
+                /* F5: slot k+1 only after slot k */
+
+                if (j > 0 && app->slots[s][j - 1].inst.len == 0
+                    && ngx_http_heao_rules_error(r, app, "F5", s, j,
+                           NGX_HTTP_HEAO_PLACE_INST,
+                           "%V%ui未填写，不能填写%V%ui",
+                           &sec->title, j, &sec->title, j + 1)
+                       != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+            }
+
+            if (ngx_http_heao_rules_slot(r, app, s, j) != NGX_OK) {
+                return NGX_ERROR;
+            }
+        }
+
+        for (j = 0; j < app->nslots[s]; j++) {
+            if (ngx_http_heao_rules_classes(r, app, s, j) != NGX_OK) {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    /* F6: nothing filled cannot be saved */
+
+    if (filled == 0
+        && ngx_http_heao_rules_error(r, app, "F6", 0, 0,
+                                     NGX_HTTP_HEAO_PLACE_NONE,
+                                     "没有填写任何志愿，不能保存")
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return json_array_size(app->errors) ? NGX_DECLINED : NGX_OK;
+}
+
+
+/* reads the application's shape; a fault of type or size is malformed */
+
+static ngx_int_t
+ngx_http_heao_rules_read(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
+    json_t *json, ngx_http_heao_app_t *app)
+{
+    size_t                    n;
+    json_t                   *sections, *js, *slots;
+    ngx_int_t                 rc;
+    ngx_uint_t                s, j;
+    ngx_http_heao_section_t  *sec;
+
+    if (!json_is_object(json)) {
+        return ngx_http_heao_malformed(r, app, "志愿信息应为对象",
+                                       "application");
+    }
+
+    sections = json_object_get(json, "sections");
+
+    if (!json_is_array(sections)) {
+        return ngx_http_heao_malformed(r, app, "志愿信息缺少sections数组",
+                                       "application.sections");
+    }
+
+    if (json_array_size(sections) > b->nsections) {
+        return ngx_http_heao_malformed(r, app, "志愿段数超过本批次的设置",
+                                       "application.sections");
+    }
+
+    app->slots = ngx_pcalloc(r->pool,
+                             b->nsections * sizeof(ngx_http_heao_slot_t *));
+    app->nslots = ngx_pcalloc(r->pool, b->nsections * sizeof(ngx_uint_t));
+
+    if (app->slots == NULL || app->nslots == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (s = 0; s < b->nsections; s++) {
+        sec = &b->sections[s];
+
+        app->slots[s] = ngx_pcalloc(r->pool,
+                                    sec->slots * sizeof(ngx_http_heao_slot_t));
+        if (app->slots[s] == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (s >= json_array_size(sections)) {
+            continue;
+        }
+
+        js = json_array_get(sections, s);
+        slots = json_object_get(js, "slots");
+
+        if (!json_is_object(js) || !json_is_array(slots)) {
+            return ngx_http_heao_malformed(r, app, "志愿段缺少slots数组",
+                                           "sections[%ui].slots", s);
+        }
+
+        n = json_array_size(slots);
+
+        if (n > sec->slots) {
+            return ngx_http_heao_malformed(r, app, "志愿个数超过本批次的设置",
+                                           "sections[%ui].slots", s);
+        }
+
+        app->nslots[s] = n;
+
+        for (j = 0; j < n; j++) {
+            rc = ngx_http_heao_rules_read_slot(app, sec,
+                                               json_array_get(slots, j),
+                                               &app->slots[s][j], s, j);
+            if (rc != NGX_OK) {
+                return ngx_http_heao_malformed(r, app, app->message,
+                                               "sections[%ui].slots[%ui]%V",
+                                               s, j, &app->field);
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* NGX_ABORT with app->message and the field's tail in app->field */
+
+static ngx_int_t
+ngx_http_heao_rules_read_slot(ngx_http_heao_app_t *app,
+    ngx_http_heao_section_t *sec, json_t *js, ngx_http_heao_slot_t *slot,
+    ngx_uint_t s, ngx_uint_t j)
+{
+    size_t       k;
+    json_t      *inst, *majors, *adjust, *m;
+    const char  *v;
+
+    static u_char  field_inst[] = ".institution";
+    static u_char  field_majors[] = ".majors";
+    static u_char  field_adjust[] = ".adjust";
+
+    if (!json_is_object(js)) {
+        app->message = "志愿应为对象";
+        ngx_str_set(&app->field, "");
+        return NGX_ABORT;
+    }
+
+    inst = json_object_get(js, "institution");
+    majors = json_object_get(js, "majors");
+    adjust = json_object_get(js, "adjust");
+
+    if (inst && !json_is_null(inst)) {
+        if (!json_is_string(inst)
+            || json_string_length(inst) > NGX_HTTP_HEAO_CODE_MAX)
+        {
+            app->message = "院校代号应为字符串";
+            app->field.data = field_inst;
+            app->field.len = sizeof(field_inst) - 1;
+            return NGX_ABORT;
+        }
+
+        slot->inst.data = (u_char *) json_string_value(inst);
+        slot->inst.len = json_string_length(inst);
+    }
+
+    if (majors && !json_is_null(majors)) {
+        if (!json_is_array(majors)
+            || json_array_size(majors) > sec->places)
+        {
+            app->message = "专业应为数组，且不超过本批次的专业个数";
+            app->field.data = field_majors;
+            app->field.len = sizeof(field_majors) - 1;
+            return NGX_ABORT;
+        }
+
+        json_array_foreach(majors, k, m) {
+            if (!json_is_string(m)
+                || json_string_length(m) > NGX_HTTP_HEAO_CODE_MAX)
+            {
+                app->message = "专业代号应为字符串";
+                app->field.data = field_majors;
+                app->field.len = sizeof(field_majors) - 1;
+                return NGX_ABORT;
+            }
+
+            slot->majors[k].data = (u_char *) json_string_value(m);
+            slot->majors[k].len = json_string_length(m);
+        }
+
+        slot->nmajors = json_array_size(majors);
+    }
+
+    if (adjust == NULL || json_is_null(adjust)) {
+        slot->adjust = NGX_HTTP_HEAO_ADJUST_UNSET;
+
+    } else if (json_is_string(adjust)) {
+        v = json_string_value(adjust);
+
+        slot->adjust = ngx_strcmp(v, "agree") == 0
+                       ? NGX_HTTP_HEAO_ADJUST_AGREE
+                       : ngx_strcmp(v, "disagree") == 0
+                       ? NGX_HTTP_HEAO_ADJUST_DISAGREE
+                       : NGX_HTTP_HEAO_ADJUST_BAD;
+
+    } else {
+        app->message = "专业调剂应为\"agree\"、\"disagree\"或null";
+        app->field.data = field_adjust;
+        app->field.len = sizeof(field_adjust) - 1;
+        return NGX_ABORT;
+    }
+
+    return NGX_OK;
+}
+
+
+/* F1-F4 and F7 for one slot */
+
+static ngx_int_t
+ngx_http_heao_rules_slot(ngx_http_request_t *r, ngx_http_heao_app_t *app,
+    ngx_uint_t s, ngx_uint_t j)
+{
+    ngx_uint_t                k, m, empty, majors;
+    ngx_http_heao_slot_t     *slot;
+    ngx_http_heao_major_t    *mj;
+    ngx_http_heao_section_t  *sec;
+
+#define ngx_http_heao_fail(rule, place, ...)                                  \
+    if (ngx_http_heao_rules_error(r, app, rule, s, j, place, __VA_ARGS__)     \
+        != NGX_OK)                                                            \
+    {                                                                         \
+        return NGX_ERROR;                                                     \
+    }
+
+    sec = &app->batch->sections[s];
+    slot = &app->slots[s][j];
+
+    majors = 0;
+
+    for (k = 0; k < slot->nmajors; k++) {
+        if (slot->majors[k].len) {
+            majors++;
+        }
+    }
+
+    /* F3: nothing without an institution */
+
+    if (slot->inst.len == 0) {
+        if (majors) {
+            ngx_http_heao_fail("F3", NGX_HTTP_HEAO_PLACE_INST,
+                               "未填写院校代号，不能填写专业");
+        }
+
+        if (slot->adjust != NGX_HTTP_HEAO_ADJUST_UNSET) {
+            ngx_http_heao_fail("F3", NGX_HTTP_HEAO_PLACE_ADJUST,
+                               "未填写院校代号，不能选择专业调剂");
+        }
+
+        return NGX_OK;
+    }
+
+    /* F1 and F2 for the institution */
+
+    if (!ngx_http_heao_digits(&slot->inst, 4)) {
+        ngx_http_heao_fail("F1", NGX_HTTP_HEAO_PLACE_INST,
+                           "院校代号应为4位数字");
+
+    } else {
+        slot->in = ngx_http_heao_catalog_inst(app->batch, &slot->inst);
+
+        if (slot->in == NULL) {
+            ngx_http_heao_fail("F2", NGX_HTTP_HEAO_PLACE_INST,
+                               "院校代号%V在本批次不存在", &slot->inst);
+        }
+    }
+
+    /* F1, F2 and F4 for the majors */
+
+    empty = 0;
+
+    for (k = 0; k < slot->nmajors; k++) {
+
+        if (slot->majors[k].len == 0) {
+            if (empty == 0) {
+                empty = k + 1;
+            }
+
+            continue;
+        }
+
+        if (empty) {
+            ngx_http_heao_fail("F4", (ngx_int_t) k,
+                               "专业%ui未填写，不能填写专业%ui", empty, k + 1);
+            empty = 0;
+        }
+
+        if (!ngx_http_heao_digits(&slot->majors[k], 2)) {
+            ngx_http_heao_fail("F1", (ngx_int_t) k,
+                               "专业%ui代号应为2位数字", k + 1);
+            continue;
+        }
+
+        for (m = 0; m < k; m++) {
+            if (slot->majors[m].len == 2
+                && ngx_strncmp(slot->majors[m].data, slot->majors[k].data, 2)
+                   == 0)
+            {
+                ngx_http_heao_fail("F4", (ngx_int_t) k,
+                                   "专业%ui与专业%ui重复", k + 1, m + 1);
+                break;
+            }
+        }
+
+        if (slot->in == NULL) {
+            continue;
+        }
+
+        mj = ngx_http_heao_catalog_major(slot->in, &slot->majors[k]);
+
+        if (mj == NULL) {
+            ngx_http_heao_fail("F2", (ngx_int_t) k,
+                               "专业%ui代号%V在院校%V(%V)中不存在",
+                               k + 1, &slot->majors[k], &slot->inst,
+                               &slot->in->name);
+        }
+    }
+
+    /* F1 and F7: the adjustment choice */
+
+    if (slot->adjust == NGX_HTTP_HEAO_ADJUST_BAD) {
+        ngx_http_heao_fail("F1", NGX_HTTP_HEAO_PLACE_ADJUST,
+                           "专业调剂只能选择同意或不同意");
+
+    } else if (sec->adjust) {
+        if (slot->adjust == NGX_HTTP_HEAO_ADJUST_UNSET) {
+            ngx_http_heao_fail("F7", NGX_HTTP_HEAO_PLACE_ADJUST,
+                               "请选择是否同意专业调剂");
+        }
+
+    } else if (slot->adjust != NGX_HTTP_HEAO_ADJUST_UNSET) {
+        ngx_http_heao_fail("F7", NGX_HTTP_HEAO_PLACE_ADJUST,
+                           "本批次不设专业调剂");
+    }
+
+#undef ngx_http_heao_fail
+
+    return NGX_OK;
+}
+
+
+/*
+ * F8: the majors of a slot are of one class, and an institution stands
+ * in two slots of a section only with two classes.
+ */
+
+static ngx_int_t
+ngx_http_heao_rules_classes(ngx_http_request_t *r, ngx_http_heao_app_t *app,
+    ngx_uint_t s, ngx_uint_t j)
+{
+    ngx_uint_t                k, m, first;
+    ngx_http_heao_slot_t     *slot, *other;
+    ngx_http_heao_major_t    *mj, *fm;
+    ngx_http_heao_section_t  *sec;
+
+    sec = &app->batch->sections[s];
+    slot = &app->slots[s][j];
+
+    if (slot->in == NULL) {
+        return NGX_OK;
+    }
+
+    slot->cls = NGX_HTTP_HEAO_CLASS_ORDINARY;
+    fm = NULL;
+    first = 0;
+
+    for (k = 0; k < slot->nmajors; k++) {
+        mj = ngx_http_heao_catalog_major(slot->in, &slot->majors[k]);
+        if (mj == NULL) {
+            continue;
+        }
+
+        if (fm == NULL) {
+            fm = mj;
+            first = k;
+            slot->cls = mj->cls;
+            continue;
+        }
+
+        if (mj->cls != fm->cls
+            && ngx_http_heao_rules_error(r, app, "F8", s, j, (ngx_int_t) k,
+                   "专业%ui(%V)与专业%ui(%V)不属同一类，须在不同志愿中填报",
+                   k + 1, &ngx_http_heao_class_names[mj->cls], first + 1,
+                   &ngx_http_heao_class_names[fm->cls])
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    for (m = 0; m < j; m++) {
+        other = &app->slots[s][m];
+
+        if (other->in == slot->in && other->cls == slot->cls) {
+            return ngx_http_heao_rules_error(r, app, "F8", s, j,
+                       NGX_HTTP_HEAO_PLACE_INST,
+                       "院校%V已在%V%ui中以%V专业填报，同一院校只能以不同类别"
+                       "再次填报", &slot->inst, &sec->title, m + 1,
+                       &ngx_http_heao_class_names[slot->cls]);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* adds a violation: rule, where it is, and a message in plain Chinese */
+
+static ngx_int_t
+ngx_http_heao_rules_error(ngx_http_request_t *r, ngx_http_heao_app_t *app,
+    const char *rule, ngx_uint_t s, ngx_uint_t j, ngx_int_t place,
+    const char *fmt, ...)
+{
+    u_char                   *p, *last;
+    u_char                    msg[NGX_HTTP_HEAO_MESSAGE_MAX];
+    u_char                    field[64], where[16];
+    json_t                   *e;
+    va_list                   args;
+    ngx_http_heao_section_t  *sec;
+
+    p = msg;
+    last = msg + sizeof(msg);
+
+    if (place == NGX_HTTP_HEAO_PLACE_NONE) {
+        e = json_pack("{s:s, s:n, s:n, s:n, s:s}",
+                      "rule", rule, "section", "slot", "place",
+                      "field", "application");
+
+    } else {
+        sec = &app->batch->sections[s];
+
+        if (sec->slots > 1) {
+            p = ngx_slprintf(p, last, "%V%ui：", &sec->title, j + 1);
+
+        } else {
+            p = ngx_slprintf(p, last, "%V：", &sec->title);
+        }
+
+        if (place == NGX_HTTP_HEAO_PLACE_INST) {
+            ngx_sprintf(where, "institution%Z");
+            *ngx_snprintf(field, sizeof(field) - 1,
+                          "sections[%ui].slots[%ui].institution", s, j)
+                = '\0';
+
+        } else if (place == NGX_HTTP_HEAO_PLACE_ADJUST) {
+            ngx_sprintf(where, "adjust%Z");
+            *ngx_snprintf(field, sizeof(field) - 1,
+                          "sections[%ui].slots[%ui].adjust", s, j)
+                = '\0';
+
+        } else {
+            ngx_sprintf(where, "major%i%Z", place + 1);
+            *ngx_snprintf(field, sizeof(field) - 1,
+                          "sections[%ui].slots[%ui].majors[%i]", s, j, place)
+                = '\0';
+        }
+
+        e = json_pack("{s:s, s:i, s:i, s:s, s:s}",
+                      "rule", rule, "section", (int) s + 1,
+                      "slot", (int) j + 1, "place", where, "field", field);
+    }
+
+    if (e == NULL) {
+        return NGX_ERROR;
+    }
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(p, last, fmt, args);
+    va_end(args);
+
+    if (json_object_set_new(e, "message",
+                            json_stringn((char *) msg, p - msg))
+        != 0
+        || json_array_append_new(app->errors, e) != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_heao_malformed(ngx_http_request_t *r, ngx_http_heao_app_t *app,
+    const char *message, const char *fmt, ...)
+{
+    u_char   *p;
+    va_list   args;
+
+    p = ngx_pnalloc(r->pool, 128);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    va_start(args, fmt);
+    app->field.len = ngx_vslprintf(p, p + 127, fmt, args) - p;
+    va_end(args);
+
+    p[app->field.len] = '\0';
+    app->field.data = p;
+    app->message = message;
+
+    return NGX_ABORT;
+}
+
+
+/*
+ * The canonical text of an application: the exam number, the batch, then
+ * each filled slot as "section.slot:institution:majors:adjustment"; the
+ * checksum covers it.  The summary lists the institutions; the content is
+ * the application without its empty tail, as it is stored.
+ */
+
+ngx_int_t
+ngx_http_heao_rules_canonical(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app, ngx_str_t *exam_no, ngx_str_t *canonical,
+    ngx_str_t *summary, ngx_str_t *content)
+{
+    u_char                 *p, *q, *last, *slast;
+    size_t                  len, size;
+    json_t                 *root, *sections, *sj, *slots, *slj, *majors;
+    ngx_uint_t              s, j, k, n;
+    ngx_http_heao_slot_t   *slot;
+    ngx_http_heao_batch_t  *b;
+
+    static const char  *adjust[] = { "", "agree", "disagree", "" };
+
+    b = app->batch;
+    len = exam_no->len + 1 + b->code.len;
+    size = 1;
+
+    for (s = 0; s < b->nsections; s++) {
+        len += app->nslots[s] * (16 + 5 + 3 * NGX_HTTP_HEAO_PLACES_MAX);
+        size += app->nslots[s] * 5;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    q = ngx_pnalloc(r->pool, size);
+    if (p == NULL || q == NULL) {
+        return NGX_ERROR;
+    }
+
+    canonical->data = p;
+    last = p + len;
+    summary->data = q;
+    slast = q + size;
+
+    p = ngx_slprintf(p, last, "%V|%V", exam_no, &b->code);
+
+    root = json_object();
+    sections = json_array();
+
+    if (root == NULL || sections == NULL
+        || json_object_set_new(root, "sections", sections) != 0)
+    {
+        goto failed;
+    }
+
+    for (s = 0; s < b->nsections; s++) {
+        slots = json_array();
+        sj = json_pack("{s:o}", "slots", slots);
+
+        if (sj == NULL || json_array_append_new(sections, sj) != 0) {
+            goto failed;
+        }
+
+        for (n = app->nslots[s]; n > 0; n--) {
+            if (app->slots[s][n - 1].inst.len) {
+                break;
+            }
+        }
+
+        for (j = 0; j < n; j++) {
+            slot = &app->slots[s][j];
+
+            majors = json_array();
+            slj = json_pack("{s:s%, s:o, s:o}",
+                            "institution", slot->inst.data, slot->inst.len,
+                            "majors", majors,
+                            "adjust",
+                            slot->adjust == NGX_HTTP_HEAO_ADJUST_UNSET
+                            ? json_null()
+                            : json_string(adjust[slot->adjust]));
+
+            if (slj == NULL || json_array_append_new(slots, slj) != 0) {
+                goto failed;
+            }
+
+            if (slot->inst.len == 0) {
+                continue;
+            }
+
+            p = ngx_slprintf(p, last, "|%ui.%ui:%V:", s + 1, j + 1,
+                             &slot->inst);
+
+            if (q != summary->data) {
+                q = ngx_slprintf(q, slast, ",");
+            }
+
+            q = ngx_slprintf(q, slast, "%V", &slot->inst);
+
+            for (k = 0; k < slot->nmajors; k++) {
+                if (slot->majors[k].len == 0) {
+                    continue;
+                }
+
+                p = ngx_slprintf(p, last, k ? ",%V" : "%V",
+                                 &slot->majors[k]);
+
+                if (json_array_append_new(majors,
+                        json_stringn((char *) slot->majors[k].data,
+                                     slot->majors[k].len))
+                    != 0)
+                {
+                    goto failed;
+                }
+            }
+
+            p = ngx_slprintf(p, last, ":%c",
+                             slot->adjust == NGX_HTTP_HEAO_ADJUST_AGREE
+                             ? 'A'
+                             : slot->adjust == NGX_HTTP_HEAO_ADJUST_DISAGREE
+                             ? 'D' : '-');
+        }
+    }
+
+    canonical->len = p - canonical->data;
+    summary->len = q - summary->data;
+
+    len = json_dumpb(root, NULL, 0, JSON_COMPACT);
+
+    content->data = ngx_pnalloc(r->pool, len + 1);
+    if (content->data == NULL) {
+        goto failed;
+    }
+
+    content->len = json_dumpb(root, (char *) content->data, len,
+                              JSON_COMPACT);
+    content->data[content->len] = '\0';
+
+    json_decref(root);
+
+    return NGX_OK;
+
+failed:
+
+    if (root) {
+        json_decref(root);
+    }
+
+    return NGX_ERROR;
+}
+
+
+/* HMAC-SHA256 under the server secret, the first bytes in hex (F15) */
+
+ngx_int_t
+ngx_http_heao_rules_checksum(ngx_http_request_t *r, ngx_str_t *canonical,
+    ngx_str_t *checksum)
+{
+    u_char                      md[EVP_MAX_MD_SIZE];
+    unsigned int                len;
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
+    if (HMAC(EVP_sha256(), hmcf->secret.data, hmcf->secret.len,
+             canonical->data, canonical->len, md, &len)
+        == NULL)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "heao: HMAC() failed");
+        return NGX_ERROR;
+    }
+
+    checksum->data = ngx_pnalloc(r->pool, NGX_HTTP_HEAO_CHECKSUM_LEN + 1);
+    if (checksum->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_hex_dump(checksum->data, md, NGX_HTTP_HEAO_CHECKSUM_LEN / 2);
+    ngx_strlow(checksum->data, checksum->data, NGX_HTTP_HEAO_CHECKSUM_LEN);
+
+    checksum->len = NGX_HTTP_HEAO_CHECKSUM_LEN;
+    checksum->data[checksum->len] = '\0';
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_heao_digits(ngx_str_t *s, size_t len)
+{
+    size_t  i;
+
+    if (s->len != len) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (s->data[i] < '0' || s->data[i] > '9') {
+            return 0;
+        }
+    }
+
+    return 1;
+}

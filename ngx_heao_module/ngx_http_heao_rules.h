@@ -1,0 +1,69 @@
+
+/*
+ * Copyright (C) heao developers
+ */
+
+
+#ifndef _NGX_HTTP_HEAO_RULES_H_INCLUDED_
+#define _NGX_HTTP_HEAO_RULES_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_heao_module.h"
+#include "ngx_http_heao_catalog.h"
+
+
+#define NGX_HTTP_HEAO_PLACES_MAX        16
+#define NGX_HTTP_HEAO_CODE_MAX          16      /* longer is malformed */
+
+
+typedef enum {
+    NGX_HTTP_HEAO_ADJUST_UNSET = 0,
+    NGX_HTTP_HEAO_ADJUST_AGREE,
+    NGX_HTTP_HEAO_ADJUST_DISAGREE,
+    NGX_HTTP_HEAO_ADJUST_BAD
+} ngx_http_heao_adjust_e;
+
+
+typedef struct {
+    ngx_str_t                    inst;
+    ngx_str_t                    majors[NGX_HTTP_HEAO_PLACES_MAX];
+    ngx_uint_t                   nmajors;       /* places given */
+    ngx_http_heao_adjust_e       adjust;
+    ngx_http_heao_inst_t        *in;
+    ngx_http_heao_class_e        cls;
+} ngx_http_heao_slot_t;
+
+
+typedef struct {
+    ngx_http_heao_batch_t       *batch;
+    ngx_http_heao_slot_t       **slots;         /* per section */
+    ngx_uint_t                  *nslots;        /* given, per section */
+    json_t                      *errors;        /* F1-F8 violations */
+    ngx_str_t                    field;         /* when malformed */
+    const char                  *message;       /* when malformed */
+} ngx_http_heao_app_t;
+
+
+/*
+ * Reads and checks an application (F1-F8, F17).  Returns NGX_OK when it
+ * holds; NGX_DECLINED with app->errors set (422); NGX_ABORT when it is
+ * malformed, with app->field and app->message (400); NGX_ERROR.
+ */
+ngx_int_t ngx_http_heao_rules_check(ngx_http_request_t *r,
+    ngx_http_heao_batch_t *b, json_t *json, ngx_http_heao_app_t *app);
+
+/* the canonical text of a checked application, its summary and content */
+ngx_int_t ngx_http_heao_rules_canonical(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app, ngx_str_t *exam_no, ngx_str_t *canonical,
+    ngx_str_t *summary, ngx_str_t *content);
+
+/* F15: the checksum of a canonical text under the server secret */
+ngx_int_t ngx_http_heao_rules_checksum(ngx_http_request_t *r,
+    ngx_str_t *canonical, ngx_str_t *checksum);
+
+
+#endif /* _NGX_HTTP_HEAO_RULES_H_INCLUDED_ */

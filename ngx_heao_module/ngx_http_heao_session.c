@@ -1,0 +1,601 @@
+
+/*
+ * Copyright (C) heao developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/crypto.h>
+
+#include "ngx_http_heao_module.h"
+
+
+#define NGX_HTTP_HEAO_SESSION_PREFIX    "heao:s:"
+#define NGX_HTTP_HEAO_FILL_PREFIX       "f:"
+
+
+/*
+ * Sessions (A5) live in Redis hashes under the SHA-256 of the cookie's
+ * identifier, so a copy of Redis holds no usable identifier.  Fields:
+ * c candidate id, e exam number, n name, t CSRF token, a absolute end,
+ * f:<batch> end of the fill session of the batch (F13).
+ */
+
+ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
+
+    /* KEYS[1] session; ARGV now, idle seconds */
+    { "session_get",
+      "local s = redis.call('HGETALL', KEYS[1])\n"
+      "if #s == 0 then return nil end\n"
+      "for i = 1, #s, 2 do\n"
+      "  if s[i] == 'a' and tonumber(s[i + 1]) <= tonumber(ARGV[1]) then\n"
+      "    redis.call('DEL', KEYS[1])\n"
+      "    return nil\n"
+      "  end\n"
+      "end\n"
+      "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+      "return s\n" },
+
+    /* KEYS[1] new session, KEYS[2] the one it replaces; ARGV idle, pairs */
+    { "session_create",
+      "redis.call('DEL', KEYS[2])\n"
+      "redis.call('HSET', KEYS[1], unpack(ARGV, 2))\n"
+      "redis.call('EXPIRE', KEYS[1], ARGV[1])\n"
+      "return 1\n" },
+
+    /* KEYS[1] session; ARGV field, value: only while the session lives */
+    { "session_hset",
+      "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+      "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
+      "return 1\n" },
+
+    { "del",
+      "return redis.call('DEL', KEYS[1])\n" },
+
+    /* KEYS exam number, address; ARGV their limits: seconds locked */
+    { "login_gate",
+      "local t = 0\n"
+      "for i = 1, 2 do\n"
+      "  local n = tonumber(redis.call('GET', KEYS[i]) or '0')\n"
+      "  if n >= tonumber(ARGV[i]) then\n"
+      "    local ttl = redis.call('TTL', KEYS[i])\n"
+      "    if ttl < 0 then ttl = tonumber(ARGV[3]) end\n"
+      "    if ttl > t then t = ttl end\n"
+      "  end\n"
+      "end\n"
+      "return t\n" },
+
+    /*
+     * KEYS exam number, address; ARGV their limits, window: a failure
+     * counts for the window, and reaching the limit locks for a window
+     * from then; increment and expiry stay together in one script
+     */
+    { "login_failed",
+      "for i = 1, 2 do\n"
+      "  local n = redis.call('INCR', KEYS[i])\n"
+      "  if n == 1 or n == tonumber(ARGV[i]) then\n"
+      "    redis.call('EXPIRE', KEYS[i], ARGV[3])\n"
+      "  end\n"
+      "end\n"
+      "return 1\n" }
+};
+
+
+static ngx_int_t ngx_http_heao_session_cookie(ngx_http_request_t *r,
+    ngx_str_t *sid);
+static ngx_int_t ngx_http_heao_session_key(ngx_http_request_t *r,
+    ngx_str_t *sid, ngx_str_t *key);
+static ngx_int_t ngx_http_heao_session_set_cookie(ngx_http_request_t *r,
+    ngx_str_t *sid);
+static ngx_int_t ngx_http_heao_random(ngx_http_request_t *r, size_t bytes,
+    ngx_str_t *out);
+
+
+static ngx_str_t  ngx_http_heao_cookie_name = ngx_string("heao_sid");
+static ngx_str_t  ngx_http_heao_csrf_header = ngx_string("X-CSRF-Token");
+
+
+/*
+ * Starts loading the session named by the cookie.  Returns NGX_DONE while
+ * Redis works, or NGX_DECLINED when there is no cookie to look up.
+ */
+
+ngx_int_t
+ngx_http_heao_session_load(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    u_char                     *p;
+    size_t                      len[3];
+    ngx_str_t                   sid, key;
+    const char                 *argv[3];
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
+    if (ngx_http_heao_session_cookie(r, &sid) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_heao_session_key(r, &sid, &key) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx->session = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_session_t));
+    if (ctx->session == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->session->key = key;
+
+    p = ngx_pnalloc(r->pool, 2 * NGX_TIME_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = (char *) key.data;
+    len[0] = key.len;
+
+    argv[1] = (char *) p;
+    len[1] = ngx_sprintf(p, "%T", ctx->arrived) - p;
+    p += len[1];
+
+    argv[2] = (char *) p;
+    len[2] = ngx_sprintf(p, "%M", hmcf->session_idle / 1000) - p;
+
+    return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_SESSION_GET, 1, 3,
+                                    argv, len);
+}
+
+
+/*
+ * Takes the loaded session from ctx->reply.  Returns NGX_OK, or the rc of
+ * the answer it sent: 401 without a session, 403 when "csrf" is asked
+ * for and the token does not match (A6), 503 when Redis failed.
+ */
+
+ngx_int_t
+ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_uint_t csrf)
+{
+    ngx_str_t                *f, *token;
+    ngx_uint_t                i;
+    ngx_keyval_t             *kv;
+    ngx_list_part_t          *part;
+    ngx_table_elt_t          *h;
+    ngx_http_heao_session_t  *s;
+
+    if (ctx->rc != NGX_OK) {
+        return ngx_http_heao_backend_error(r, ctx, "session");
+    }
+
+    s = ctx->session;
+
+    if (s == NULL || ctx->reply == NULL || ctx->reply->nelts < 2) {
+        ctx->session = NULL;
+        return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                        "unauthenticated", NULL,
+                                        "请先登录");
+    }
+
+    if (ngx_array_init(&s->fills, r->pool, 2, sizeof(ngx_keyval_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    f = ctx->reply->elts;
+
+    for (i = 0; i + 1 < ctx->reply->nelts; i += 2) {
+
+        if (f[i].len == 1) {
+            switch (f[i].data[0]) {
+            case 'c':
+                s->candidate = f[i + 1];
+                break;
+            case 'e':
+                s->exam_no = f[i + 1];
+                break;
+            case 'n':
+                s->name = f[i + 1];
+                break;
+            case 't':
+                s->csrf = f[i + 1];
+                break;
+            case 'a':
+                s->expires = ngx_atotm(f[i + 1].data, f[i + 1].len);
+                break;
+            }
+
+            continue;
+        }
+
+        if (f[i].len > sizeof(NGX_HTTP_HEAO_FILL_PREFIX) - 1
+            && ngx_strncmp(f[i].data, NGX_HTTP_HEAO_FILL_PREFIX,
+                           sizeof(NGX_HTTP_HEAO_FILL_PREFIX) - 1) == 0)
+        {
+            kv = ngx_array_push(&s->fills);
+            if (kv == NULL) {
+                return NGX_ERROR;
+            }
+
+            kv->key.data = f[i].data + sizeof(NGX_HTTP_HEAO_FILL_PREFIX) - 1;
+            kv->key.len = f[i].len - (sizeof(NGX_HTTP_HEAO_FILL_PREFIX) - 1);
+            kv->value = f[i + 1];
+        }
+    }
+
+    if (s->candidate.len == 0 || s->csrf.len == 0) {
+        ctx->session = NULL;
+        return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                        "unauthenticated", NULL,
+                                        "请先登录");
+    }
+
+    if (!csrf) {
+        return NGX_OK;
+    }
+
+    token = NULL;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == ngx_http_heao_csrf_header.len
+            && ngx_strncasecmp(h[i].key.data, ngx_http_heao_csrf_header.data,
+                               h[i].key.len) == 0)
+        {
+            token = &h[i].value;
+            break;
+        }
+    }
+
+    if (token == NULL || token->len != s->csrf.len
+        || CRYPTO_memcmp(token->data, s->csrf.data, token->len) != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "heao: csrf token missing or wrong");
+
+        return ngx_http_heao_send_error(r, NGX_HTTP_FORBIDDEN, "csrf", NULL,
+                                        "页面已过期，请刷新后重试");
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Creates a fresh session for the candidate (A5), ending the one this
+ * browser held, and sets the cookie.  Returns NGX_DONE while Redis works.
+ */
+
+ngx_int_t
+ngx_http_heao_session_create(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_str_t *candidate, ngx_str_t *exam_no, ngx_str_t *name)
+{
+    u_char                     *p;
+    size_t                      len[14];
+    ngx_str_t                   sid, key, old, csrf;
+    const char                 *argv[14];
+    ngx_http_heao_session_t    *s;
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
+    ngx_str_set(&old, NGX_HTTP_HEAO_SESSION_PREFIX "-");
+
+    if (ngx_http_heao_session_cookie(r, &sid) == NGX_OK) {
+        if (ngx_http_heao_session_key(r, &sid, &old) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_heao_random(r, NGX_HTTP_HEAO_SID_BYTES, &sid) != NGX_OK
+        || ngx_http_heao_random(r, NGX_HTTP_HEAO_CSRF_BYTES, &csrf) != NGX_OK
+        || ngx_http_heao_session_key(r, &sid, &key) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    s = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_session_t));
+    if (s == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->key = key;
+    s->candidate = *candidate;
+    s->exam_no = *exam_no;
+    s->name = *name;
+    s->csrf = csrf;
+    s->expires = ctx->arrived + hmcf->session_lifetime / 1000;
+    ctx->session = s;
+
+    p = ngx_pnalloc(r->pool, 2 * NGX_TIME_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = (char *) key.data;
+    len[0] = key.len;
+    argv[1] = (char *) old.data;
+    len[1] = old.len;
+
+    argv[2] = (char *) p;
+    len[2] = ngx_sprintf(p, "%M", hmcf->session_idle / 1000) - p;
+    p += len[2];
+
+    argv[3] = "c";
+    len[3] = 1;
+    argv[4] = (char *) candidate->data;
+    len[4] = candidate->len;
+    argv[5] = "e";
+    len[5] = 1;
+    argv[6] = (char *) exam_no->data;
+    len[6] = exam_no->len;
+    argv[7] = "n";
+    len[7] = 1;
+    argv[8] = (char *) name->data;
+    len[8] = name->len;
+    argv[9] = "t";
+    len[9] = 1;
+    argv[10] = (char *) csrf.data;
+    len[10] = csrf.len;
+    argv[11] = "a";
+    len[11] = 1;
+    argv[12] = (char *) p;
+    len[12] = ngx_sprintf(p, "%T", s->expires) - p;
+
+    if (ngx_http_heao_session_set_cookie(r, &sid) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_SESSION_CREATE, 2,
+                                    13, argv, len);
+}
+
+
+ngx_int_t
+ngx_http_heao_session_destroy(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    size_t        len[1];
+    ngx_str_t     sid;
+    const char   *argv[1];
+
+    ngx_str_set(&sid, "");
+
+    if (ngx_http_heao_session_set_cookie(r, &sid) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = (char *) ctx->session->key.data;
+    len[0] = ctx->session->key.len;
+
+    return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_DEL, 1, 1, argv,
+                                    len);
+}
+
+
+/* records the end of the fill session of a batch (F13) */
+
+ngx_int_t
+ngx_http_heao_session_set_fill(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_str_t *batch, time_t end)
+{
+    u_char      *p;
+    size_t       len[3];
+    const char  *argv[3];
+
+    p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_FILL_PREFIX) - 1
+                             + batch->len + 1 + NGX_TIME_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = (char *) ctx->session->key.data;
+    len[0] = ctx->session->key.len;
+
+    argv[1] = (char *) p;
+    len[1] = ngx_sprintf(p, NGX_HTTP_HEAO_FILL_PREFIX "%V", batch) - p;
+    p += len[1];
+
+    argv[2] = (char *) p;
+    len[2] = ngx_sprintf(p, "%T", end) - p;
+
+    return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_SESSION_HSET, 1, 3,
+                                    argv, len);
+}
+
+
+/* the end of the batch's fill session, 0 when none was started */
+
+time_t
+ngx_http_heao_session_fill_end(ngx_http_heao_session_t *s, ngx_str_t *batch)
+{
+    ngx_uint_t     i;
+    ngx_keyval_t  *kv;
+
+    kv = s->fills.elts;
+
+    for (i = 0; i < s->fills.nelts; i++) {
+        if (kv[i].key.len == batch->len
+            && ngx_strncmp(kv[i].key.data, batch->data, batch->len) == 0)
+        {
+            return ngx_atotm(kv[i].value.data, kv[i].value.len);
+        }
+    }
+
+    return 0;
+}
+
+
+json_t *
+ngx_http_heao_session_json(ngx_http_heao_session_t *s)
+{
+    return json_pack("{s:{s:s%, s:s%}, s:s%, s:I}",
+                     "candidate",
+                       "exam_no", s->exam_no.data, s->exam_no.len,
+                       "name", s->name.data, s->name.len,
+                     "csrf", s->csrf.data, s->csrf.len,
+                     "expires_at", (json_int_t) s->expires);
+}
+
+
+static ngx_int_t
+ngx_http_heao_session_cookie(ngx_http_request_t *r, ngx_str_t *sid)
+{
+    u_char  *p;
+
+#if (nginx_version >= 1023000)
+    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie,
+                                          &ngx_http_heao_cookie_name, sid)
+        == NULL)
+    {
+        return NGX_DECLINED;
+    }
+#else
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
+                                          &ngx_http_heao_cookie_name, sid)
+        == NGX_DECLINED)
+    {
+        return NGX_DECLINED;
+    }
+#endif
+
+    if (sid->len != NGX_HTTP_HEAO_SID_LEN) {
+        return NGX_DECLINED;
+    }
+
+    for (p = sid->data; p < sid->data + sid->len; p++) {
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
+              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_heao_session_key(ngx_http_request_t *r, ngx_str_t *sid,
+    ngx_str_t *key)
+{
+    u_char  *p;
+    u_char   md[SHA256_DIGEST_LENGTH];
+
+    SHA256(sid->data, sid->len, md);
+
+    key->len = sizeof(NGX_HTTP_HEAO_SESSION_PREFIX) - 1
+               + 2 * SHA256_DIGEST_LENGTH;
+
+    key->data = ngx_pnalloc(r->pool, key->len + 1);
+    if (key->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(key->data, NGX_HTTP_HEAO_SESSION_PREFIX,
+                   sizeof(NGX_HTTP_HEAO_SESSION_PREFIX) - 1);
+    p = ngx_hex_dump(p, md, SHA256_DIGEST_LENGTH);
+    *p = '\0';
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_heao_session_set_cookie(ngx_http_request_t *r, ngx_str_t *sid)
+{
+    u_char                     *p;
+    size_t                      len;
+    ngx_table_elt_t            *h;
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    static u_char  attrs[] = "; Path=/; HttpOnly; SameSite=Strict";
+    static u_char  expire[] = "; Max-Age=0";
+    static u_char  secure[] = "; Secure";
+
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
+    len = ngx_http_heao_cookie_name.len + 1 + sid->len + sizeof(attrs) - 1
+          + sizeof(expire) - 1 + sizeof(secure) - 1;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Set-Cookie");
+    h->value.data = p;
+
+    p = ngx_cpymem(p, ngx_http_heao_cookie_name.data,
+                   ngx_http_heao_cookie_name.len);
+    *p++ = '=';
+    p = ngx_cpymem(p, sid->data, sid->len);
+    p = ngx_cpymem(p, attrs, sizeof(attrs) - 1);
+
+    if (sid->len == 0) {
+        p = ngx_cpymem(p, expire, sizeof(expire) - 1);
+    }
+
+    if (hmcf->secure_cookie
+#if (NGX_HTTP_SSL)
+        || r->connection->ssl
+#endif
+       )
+    {
+        p = ngx_cpymem(p, secure, sizeof(secure) - 1);
+    }
+
+    h->value.len = p - h->value.data;
+
+    return NGX_OK;
+}
+
+
+/* random bytes from OpenSSL's generator, base64url without padding */
+
+static ngx_int_t
+ngx_http_heao_random(ngx_http_request_t *r, size_t bytes, ngx_str_t *out)
+{
+    u_char     buf[64];
+    ngx_str_t  src;
+
+    if (bytes > sizeof(buf) || RAND_bytes(buf, bytes) != 1) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "heao: RAND_bytes() failed");
+        return NGX_ERROR;
+    }
+
+    src.data = buf;
+    src.len = bytes;
+
+    out->data = ngx_pnalloc(r->pool, ngx_base64_encoded_length(bytes) + 1);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_encode_base64url(out, &src);
+    out->data[out->len] = '\0';
+
+    return NGX_OK;
+}
