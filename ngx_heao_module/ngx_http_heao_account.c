@@ -242,39 +242,30 @@ ngx_http_heao_login_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     if (ngx_http_heao_field(ctx->body, "exam_no", &lg->exam_no) != NGX_OK
         || !ngx_http_heao_valid_exam_no(&lg->exam_no))
     {
-        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
-                                        "exam_no", "考生号应为14位数字");
+        return ngx_http_heao_bad_field(r, "exam_no", "考生号应为14位数字");
     }
 
     if (ngx_http_heao_field(ctx->body, "id_no", &lg->id_no) != NGX_OK
         || !ngx_http_heao_valid_id_no(&lg->id_no))
     {
-        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
-                                        "id_no",
-                                        "证件号码应为18位有效的居民身份证号码");
+        return ngx_http_heao_bad_field(r, "id_no", "证件号码应为18位有效的居民身份证号码");
     }
 
     if (ngx_http_heao_field(ctx->body, "password", &lg->password) != NGX_OK
         || !ngx_http_heao_valid_password(&lg->password))
     {
-        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
-                                        "password",
-                                        "登录密码应为8至32个字符");
+        return ngx_http_heao_bad_field(r, "password", "登录密码应为8至32个字符");
     }
 
     if (hmcf->captcha) {
         if (ngx_http_heao_field(ctx->body, "captcha_ticket", &ticket)
             != NGX_OK)
         {
-            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                            "bad_field", "captcha_ticket",
-                                            "请先完成图形验证");
+            return ngx_http_heao_bad_field(r, "captcha_ticket", "请先完成图形验证");
         }
 
         /* TODO: slider captcha tickets (A2) */
-        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
-                                        "captcha_ticket",
-                                        "图形验证已失效，请重新验证");
+        return ngx_http_heao_bad_field(r, "captcha_ticket", "图形验证已失效，请重新验证");
     }
 
     /* the check character is kept as an upper case X */

@@ -146,8 +146,9 @@ ngx_http_heao_lookup(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
 
 /*
- * The catalog first (it may have to be loaded), then the session.  Returns
- * NGX_OK when both are there, else what the action returns.
+ * The catalog first (it may have to be loaded), then the session and the
+ * body.  Returns NGX_OK when all are there, else NGX_DONE: it waits, or
+ * it answered.
  */
 
 static ngx_int_t
@@ -163,7 +164,9 @@ ngx_http_heao_fill_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
         cat = ngx_http_heao_catalog_get(ctx, &rc);
         if (cat == NULL) {
             return rc == NGX_DONE
-                   ? rc : ngx_http_heao_backend_error(r, ctx, "catalog");
+                   ? rc
+                   : ngx_http_heao_answer(r,
+                         ngx_http_heao_backend_error(r, ctx, "catalog"));
         }
 
         fl = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_fill_t));
@@ -183,9 +186,10 @@ ngx_http_heao_fill_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
         fl->batch = ngx_http_heao_catalog_batch(cat, &ctx->arg[0]);
         if (fl->batch == NULL) {
-            return ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND,
-                                            "not_found", "batch",
-                                            "没有这个批次");
+            return ngx_http_heao_answer(r,
+                       ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND,
+                                                "not_found", "batch",
+                                                "没有这个批次"));
         }
 
         ctx->step = NGX_HTTP_HEAO_FILL_SESSION;
@@ -209,7 +213,10 @@ ngx_http_heao_fill_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 }
 
 
-/* F12a: the window is judged by when the request arrived */
+/*
+ * F12a: the window is judged by when the request arrived.  Returns NGX_OK
+ * inside it, else NGX_DONE once it answered 409.
+ */
 
 static ngx_int_t
 ngx_http_heao_fill_window(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
@@ -224,7 +231,7 @@ ngx_http_heao_fill_window(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     state = json_pack("{s:s}", "reason",
                       ctx->arrived < b->opens ? "not_open" : "closed");
 
-    return ngx_http_heao_no_change(r, state);
+    return ngx_http_heao_answer(r, ngx_http_heao_no_change(r, state));
 }
 
 
@@ -504,8 +511,8 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 ngx_int_t
 ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
+    json_t      *json;
     ngx_int_t    rc;
-    ngx_str_t   *v;
     const char  *values[1];
 
     switch (ctx->step) {
@@ -534,13 +541,12 @@ ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                      values, NULL);
 
     default:
-        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+        json = ngx_http_heao_fill_result(r, ctx, "browse");
+        if (json == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "browse");
         }
 
-        v = ctx->reply->elts;
-
-        return ngx_http_heao_send_raw(r, NGX_HTTP_OK, &v[0]);
+        return ngx_http_heao_send_json(r, NGX_HTTP_OK, json);
     }
 }
 

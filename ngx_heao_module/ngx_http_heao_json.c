@@ -115,7 +115,7 @@ ngx_http_heao_send_error(ngx_http_request_t *r, ngx_uint_t status,
 
 /*
  * Parses the request body into ctx->body, a JSON object.  Returns NGX_OK,
- * or the rc of the error response it sent (R1: 4xx naming the fault).
+ * or NGX_DONE once it answered a fault itself (R1: 4xx naming it).
  */
 
 ngx_int_t
@@ -123,6 +123,7 @@ ngx_http_heao_parse_body(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     u_char                     *p;
     size_t                      len;
+    ngx_int_t                   rc;
     ngx_buf_t                  *b;
     ngx_str_t                  *type;
     ngx_chain_t                *cl;
@@ -204,19 +205,22 @@ ngx_http_heao_parse_body(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
 bad_type:
 
-    return ngx_http_heao_send_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                    "content_type", NULL,
+    rc = ngx_http_heao_send_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                  "content_type", NULL,
                                     "请求内容应为JSON");
+    return ngx_http_heao_answer(r, rc);
 
 bad_json:
 
-    return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_json", NULL,
+    rc = ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_json", NULL,
                                     "请求内容不是有效的JSON对象");
+    return ngx_http_heao_answer(r, rc);
 
 too_large:
 
-    return ngx_http_heao_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+    rc = ngx_http_heao_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                     "too_large", NULL, "请求内容过大");
+    return ngx_http_heao_answer(r, rc);
 }
 
 
@@ -255,4 +259,35 @@ json_t *
 ngx_http_heao_json_str(ngx_str_t *s)
 {
     return json_stringn((const char *) s->data, s->len);
+}
+
+
+/*
+ * Finalizes the request with the rc of an answer a helper sent, and
+ * returns NGX_DONE for the action to return: the request may be gone.
+ */
+
+ngx_int_t
+ngx_http_heao_answer(ngx_http_request_t *r, ngx_int_t rc)
+{
+    ngx_http_heao_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
+    ctx->finalized = 1;
+
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
+/* R1: a 400 that names the field at fault, answered by a helper */
+
+ngx_int_t
+ngx_http_heao_bad_field(ngx_http_request_t *r, const char *field,
+    const char *message)
+{
+    return ngx_http_heao_answer(r,
+               ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
+                                        field, message));
 }

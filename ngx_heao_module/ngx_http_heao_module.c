@@ -350,9 +350,17 @@ ngx_http_heao_handler(ngx_http_request_t *r)
     ngx_http_set_ctx(r, ctx, ngx_http_heao_module);
 
     rc = ngx_http_heao_route(r, ctx);
+
+    if (rc == NGX_HTTP_NOT_ALLOWED) {
+        ngx_http_discard_request_body(r);
+        return ngx_http_heao_send_error(r, NGX_HTTP_NOT_ALLOWED, "method",
+                                        NULL, "请求方法不被允许");
+    }
+
     if (rc != NGX_OK) {
         ngx_http_discard_request_body(r);
-        return rc;
+        return ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                        NULL, "请求的接口不存在");
     }
 
     if (r->method != NGX_HTTP_POST) {
@@ -382,7 +390,7 @@ ngx_http_heao_handler(ngx_http_request_t *r)
 }
 
 
-/* finds the action of the uri and method, or answers 404 or 405 itself */
+/* finds the action of the uri and method: NGX_OK, or 404 or 405 */
 
 static ngx_int_t
 ngx_http_heao_route(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
@@ -437,13 +445,7 @@ ngx_http_heao_route(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         methods |= rt->method;
     }
 
-    if (methods) {
-        return ngx_http_heao_send_error(r, NGX_HTTP_NOT_ALLOWED, "method",
-                                        NULL, "请求方法不被允许");
-    }
-
-    return ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND, "not_found", NULL,
-                                    "请求的接口不存在");
+    return methods ? NGX_HTTP_NOT_ALLOWED : NGX_HTTP_NOT_FOUND;
 }
 
 
@@ -905,7 +907,7 @@ ngx_http_heao_read_secret(ngx_conf_t *cf, ngx_http_heao_main_conf_t *hmcf)
         return NGX_ERROR;
     }
 
-    if (ngx_conf_full_name(cf->cycle, &hmcf->secret_file, 1) != NGX_OK) {
+    if (ngx_conf_full_name(cf->cycle, &hmcf->secret_file, 0) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -151,9 +151,9 @@ ngx_http_heao_session_load(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
 
 /*
- * Takes the loaded session from ctx->reply.  Returns NGX_OK, or the rc of
- * the answer it sent: 401 without a session, 403 when "csrf" is asked
- * for and the token does not match (A6), 503 when Redis failed.
+ * Takes the loaded session from ctx->reply.  Returns NGX_OK, or NGX_DONE
+ * once it answered: 401 without a session, 403 when "csrf" is asked for
+ * and the token does not match (A6), 503 when Redis failed.
  */
 
 ngx_int_t
@@ -168,16 +168,18 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_http_heao_session_t  *s;
 
     if (ctx->rc != NGX_OK) {
-        return ngx_http_heao_backend_error(r, ctx, "session");
+        return ngx_http_heao_answer(r,
+                   ngx_http_heao_backend_error(r, ctx, "session"));
     }
 
     s = ctx->session;
 
     if (s == NULL || ctx->reply == NULL || ctx->reply->nelts < 2) {
         ctx->session = NULL;
-        return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
-                                        "unauthenticated", NULL,
-                                        "请先登录");
+        return ngx_http_heao_answer(r,
+                   ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                            "unauthenticated", NULL,
+                                            "请先登录"));
     }
 
     if (ngx_array_init(&s->fills, r->pool, 2, sizeof(ngx_keyval_t))
@@ -229,9 +231,10 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
     if (s->candidate.len == 0 || s->csrf.len == 0) {
         ctx->session = NULL;
-        return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
-                                        "unauthenticated", NULL,
-                                        "请先登录");
+        return ngx_http_heao_answer(r,
+                   ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                            "unauthenticated", NULL,
+                                            "请先登录"));
     }
 
     if (!csrf) {
@@ -269,8 +272,9 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "heao: csrf token missing or wrong");
 
-        return ngx_http_heao_send_error(r, NGX_HTTP_FORBIDDEN, "csrf", NULL,
-                                        "页面已过期，请刷新后重试");
+        return ngx_http_heao_answer(r,
+                   ngx_http_heao_send_error(r, NGX_HTTP_FORBIDDEN, "csrf",
+                                            NULL, "页面已过期，请刷新后重试"));
     }
 
     return NGX_OK;

@@ -197,7 +197,7 @@ Content-Type: application/json
 
 === TEST 15: A4 failures from one address lock that address
 --- http_config eval
-HeaoTest::heao_http_config(extra => 'heao_login_limit 50 15m 3;')
+HeaoTest::heao_http_config(login_limit => '50 15m 3')
 --- request eval
 HeaoTest::redis('DEL', 'heao:lf:a:127.0.0.1');
 [ main::login($::C[7], password => 'Wrong@2021!1'),

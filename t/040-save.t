@@ -182,7 +182,7 @@ $::BEGIN
 --- more_headers eval
 main::headers(43)
 --- error_code: 409
---- response_body_like
+--- response_body_like chomp
 ^\{"error":"no_change","reason":"too_soon",
 
 
@@ -200,7 +200,7 @@ Test::More::is(HeaoTest::psql(qq{
 "GET /api/browse"
 --- more_headers eval
 main::headers(43)
---- response_body_like
+--- response_body_like chomp
 "saves_used":1
 
 
@@ -268,7 +268,7 @@ Test::More::is(HeaoTest::psql(qq{
 "GET /api/browse"
 --- more_headers eval
 main::headers(43)
---- response_body_like
+--- response_body_like chomp
 "saves_used":3
 
 

@@ -36,6 +36,7 @@ sub heao_main_config {
 sub heao_http_config {
     my (%opt) = @_;
     my $extra = $opt{extra} // '';
+    my $limit = $opt{login_limit} // '5 15m 1000';
 
     return <<"EOT";
     heao_pg "host=127.0.0.1 port=$PG_PORT dbname=heao user=heao";
@@ -45,7 +46,7 @@ sub heao_http_config {
     heao_kdf_memlimit 1m;
     heao_secret_file $ENV{TEST_NGINX_SECRET_FILE};
     heao_captcha off;
-    heao_login_limit 5 15m 1000;
+    heao_login_limit $limit;
 $extra
 EOT
 }
@@ -122,12 +123,11 @@ sub psql {
                '-c', $sql);
 
     open(my $fh, '-|', @cmd) or die "psql: $!";
-    binmode $fh, ':encoding(UTF-8)';
     local $/;
     my $out = <$fh>;
     close $fh or die "psql failed: $sql\n";
     $out //= '';
-    chomp $out;
+    $out =~ s/\s+\z//;
 
     return $out;
 }
@@ -141,7 +141,7 @@ sub redis {
     my $out = <$fh>;
     close $fh or die "redis-cli failed: @_\n";
     $out //= '';
-    chomp $out;
+    $out =~ s/\s+\z//;
 
     return $out;
 }
@@ -154,6 +154,8 @@ sub reset_candidate {
     my $c = candidate($t);
 
     psql(qq{
+        begin;
+        set local heao.purge = on;
         delete from heao.outbox where candidate_id =
             (select id from heao.candidate where exam_no = '$c->{exam_no}');
         delete from heao.mailbox where candidate_id =
@@ -162,6 +164,7 @@ sub reset_candidate {
             (select id from heao.candidate where exam_no = '$c->{exam_no}');
         delete from heao.save_history where candidate_id =
             (select id from heao.candidate where exam_no = '$c->{exam_no}');
+        commit;
     });
 
     redis('DEL', "heao:lf:e:$c->{exam_no}");
