@@ -1,0 +1,200 @@
+/*
+ * heao: the candidate's home page: who is logged in, and per batch its
+ * window, whether it is open, and what the candidate's group holds
+ * (saves used and left, when the next change is possible).
+ */
+
+'use strict';
+
+(function () {
+
+    var el = heao.el;
+
+
+    function groupsOf(batches) {
+        var groups = [];
+        var byCode = {};
+
+        batches.forEach(function (b) {
+            var key = b.group || b.code;
+
+            if (!byCode[key]) {
+                byCode[key] = {group: key, batches: []};
+                groups.push(byCode[key]);
+            }
+
+            byCode[key].batches.push(b);
+        });
+
+        return groups;
+    }
+
+
+    function mine(b, g, now, shared) {
+        var cell = el('div');
+
+        if (!g) {
+            cell.append(el('span', {class: 'muted', text: '未填报'}));
+            return cell;
+        }
+
+        if (g.abandoned) {
+            cell.append(el('span', {class: 'tag tag-closed',
+                                    text: '已放弃'}));
+            return cell;
+        }
+
+        if (shared && g.batch !== b.code) {
+            cell.append(el('span', {class: 'muted',
+                text: '同组已保存【' + g.batch_name + '】志愿，'
+                      + '在本类别保存将覆盖它'}));
+            return cell;
+        }
+
+        cell.append(el('p', {text: '已保存' + g.saves_used + '次，还可修改'
+                                   + g.saves_left + '次'}));
+
+        if (g.last_save_at) {
+            cell.append(el('p', {class: 'muted',
+                text: '最近保存：' + heao.fmtTime(g.last_save_at)}));
+        }
+
+        if (g.saves_left > 0 && g.next_change_at && g.next_change_at > now) {
+            cell.append(el('p', {class: 'warn',
+                text: '下次可修改时间：' + heao.fmtTime(g.next_change_at)}));
+        }
+
+        return cell;
+    }
+
+
+    function actions(b, g, state) {
+        var cell = el('div', {class: 'row-actions'});
+
+        if (state === 'open') {
+            cell.append(el('a', {class: 'button primary',
+                                 href: 'notice.html?batch='
+                                       + encodeURIComponent(b.code),
+                                 'aria-label': '填报' + b.name,
+                                 text: '填报'}));
+        }
+
+        if (g) {
+            cell.append(el('a', {class: 'button',
+                                 href: 'browse.html#group-'
+                                       + encodeURIComponent(g.group),
+                                 'aria-label': '浏览' + b.name + '志愿',
+                                 text: '浏览'}));
+        }
+
+        if (!cell.childNodes.length) {
+            cell.append(el('span', {class: 'muted', text: '—'}));
+        }
+
+        return cell;
+    }
+
+
+    function render(batches, saved, now) {
+        var box = document.getElementById('batches');
+        var byGroup = {};
+        var table;
+
+        (saved || []).forEach(function (g) { byGroup[g.group] = g; });
+
+        table = el('table', {class: 'list rtable'},
+            el('caption', {class: 'sr-only', text: '各批次志愿填报情况'}),
+            el('thead', null, el('tr', null,
+                el('th', {scope: 'col', text: '批次'}),
+                el('th', {scope: 'col', text: '填报时间'}),
+                el('th', {scope: 'col', text: '状态'}),
+                el('th', {scope: 'col', text: '我的志愿'}),
+                el('th', {scope: 'col', text: '操作'}))));
+
+        groupsOf(batches).forEach(function (grp) {
+            var tbody = el('tbody');
+            var g = byGroup[grp.group];
+            var shared = grp.batches.length > 1;
+
+            if (shared) {
+                tbody.append(el('tr', {class: 'group-note'},
+                    el('td', {colspan: '5',
+                        text: '【注意】以下类别属于同一志愿组，共用保存次数：'
+                              + '填报其中一类会覆盖同组其他类别的志愿，'
+                              + '放弃其中一类则本组志愿全部放弃。'})));
+            }
+
+            grp.batches.forEach(function (b) {
+                var state = heao.batchState(b, now);
+
+                tbody.append(el('tr', {id: 'batch-' + b.code},
+                    el('th', {scope: 'row', 'data-label': '批次',
+                              text: b.name}),
+                    el('td', {'data-label': '填报时间',
+                              text: heao.fmtWindow(b)}),
+                    el('td', {'data-label': '状态'},
+                        el('span', {class: 'tag tag-' + state,
+                                    text: heao.STATE_TEXT[state]})),
+                    el('td', {'data-label': '我的志愿'},
+                        mine(b, g, now, shared)),
+                    el('td', {'data-label': '操作'}, actions(b, g, state))));
+            });
+
+            table.append(tbody);
+        });
+
+        box.textContent = '';
+
+        if (!batches.length) {
+            box.append(el('p', {class: 'muted', text: '暂无填报批次。'}));
+            return;
+        }
+
+        box.append(table);
+    }
+
+
+    async function init() {
+        var box = document.getElementById('batches');
+        var s, rb, rv;
+
+        try {
+            s = await heao.session();
+
+            if (!s) {
+                box.textContent = '无法确认登录状态，请刷新页面重试。';
+                return;
+            }
+
+            heao.showCandidate(s);
+            document.getElementById('welcome').textContent =
+                '欢迎您，' + s.candidate.name + '。考生号：'
+                + s.candidate.exam_no;
+
+            rb = await heao.api('GET', '/api/batches');
+            rv = await heao.api('GET', '/api/browse');
+
+        } catch (e) {
+            box.textContent = '网络异常，请检查网络后刷新页面。';
+            return;
+        }
+
+        if (rb.status !== 200) {
+            box.textContent = heao.message(rb);
+            return;
+        }
+
+        heao.syncClock(rb.data.now);
+
+        if (rv.status !== 200) {
+            box.textContent = heao.message(rv);
+            return;
+        }
+
+        render(rb.data.batches || [], rv.data.groups, rb.data.now);
+    }
+
+
+    init();
+
+})();
