@@ -43,7 +43,9 @@ $(OBJS)/Makefile: config
 $(MODULE): $(OBJS)/Makefile $(SOURCES)
 	@echo "building $(MODULE)"
 	@$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
-	@cp $(OBJS)/ngx_http_heao_module.so $(MODULE)
+	@# a new file, not the old one overwritten: a running nginx maps it
+	@cp $(OBJS)/ngx_http_heao_module.so $(MODULE).new
+	@mv -f $(MODULE).new $(MODULE)
 
 run: $(MODULE)
 	@tools/portal start

@@ -35,7 +35,7 @@ typedef struct {
     ngx_str_t                    exam_no;
     ngx_str_t                    id_no;
     ngx_str_t                    password;
-    ngx_str_t                    keys[2];       /* failure counters */
+    ngx_str_t                    keys[3];       /* counters, ticket */
     ngx_str_t                    candidate;
     ngx_str_t                    name;
     ngx_str_t                    hash;
@@ -71,6 +71,7 @@ ngx_int_t
 ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     ngx_int_t               rc;
+    ngx_str_t              *v;
     ngx_http_heao_login_t  *lg;
 
     lg = ctx->data;
@@ -106,8 +107,16 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return ngx_http_heao_backend_error(r, ctx, "login limit");
         }
 
-        rc = ngx_atoi(((ngx_str_t *) ctx->reply->elts)[0].data,
-                      ((ngx_str_t *) ctx->reply->elts)[0].len);
+        v = ctx->reply->elts;
+
+        if (v[0].len && v[0].data[0] == '-') {
+            /* A2: no ticket, or one already used or expired */
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "bad_field", "captcha_ticket",
+                                            "图形验证已失效，请重新验证");
+        }
+
+        rc = ngx_atoi(v[0].data, v[0].len);
 
         if (rc > 0) {
             return ngx_http_heao_login_locked(r, rc);
@@ -248,25 +257,46 @@ ngx_http_heao_login_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     if (ngx_http_heao_field(ctx->body, "id_no", &lg->id_no) != NGX_OK
         || !ngx_http_heao_valid_id_no(&lg->id_no))
     {
-        return ngx_http_heao_bad_field(r, "id_no", "证件号码应为18位有效的居民身份证号码");
+        return ngx_http_heao_bad_field(r, "id_no",
+                                       "证件号码应为18位有效的居民身份证号码");
     }
 
     if (ngx_http_heao_field(ctx->body, "password", &lg->password) != NGX_OK
         || !ngx_http_heao_valid_password(&lg->password))
     {
-        return ngx_http_heao_bad_field(r, "password", "登录密码应为8至32个字符");
+        return ngx_http_heao_bad_field(r, "password",
+                                       "登录密码应为8至32个字符");
     }
+
+    ngx_str_set(&ticket, "-");
 
     if (hmcf->captcha) {
         if (ngx_http_heao_field(ctx->body, "captcha_ticket", &ticket)
-            != NGX_OK)
+            != NGX_OK
+            || ticket.len != NGX_HTTP_HEAO_TOKEN_LEN)
         {
-            return ngx_http_heao_bad_field(r, "captcha_ticket", "请先完成图形验证");
+            return ngx_http_heao_bad_field(r, "captcha_ticket",
+                                           "请先完成图形验证");
         }
 
-        /* TODO: slider captcha tickets (A2) */
-        return ngx_http_heao_bad_field(r, "captcha_ticket", "图形验证已失效，请重新验证");
+        for (i = 0; i < ticket.len; i++) {
+            if (!ngx_http_heao_token_char(ticket.data[i])) {
+                return ngx_http_heao_bad_field(r, "captcha_ticket",
+                                               "请先完成图形验证");
+            }
+        }
     }
+
+    lg->keys[2].data = ngx_pnalloc(r->pool,
+                                   sizeof(NGX_HTTP_HEAO_TICKET_PREFIX)
+                                   + ticket.len);
+    if (lg->keys[2].data == NULL) {
+        return NGX_ERROR;
+    }
+
+    lg->keys[2].len = ngx_sprintf(lg->keys[2].data,
+                                  NGX_HTTP_HEAO_TICKET_PREFIX "%V", &ticket)
+                      - lg->keys[2].data;
 
     /* the check character is kept as an upper case X */
 
@@ -326,43 +356,47 @@ ngx_http_heao_login_locked(ngx_http_request_t *r, ngx_int_t seconds)
 }
 
 
-/* runs the gate or the failure script over both counters */
+/* runs the gate or the failure script over the counters and the ticket */
 
 static ngx_int_t
 ngx_http_heao_login_counters(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_uint_t script)
 {
     u_char                     *p;
-    size_t                      len[5];
-    const char                 *argv[5];
+    size_t                      len[7];
+    ngx_uint_t                  i;
+    const char                 *argv[7];
     ngx_http_heao_login_t      *lg;
     ngx_http_heao_main_conf_t  *hmcf;
 
     hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
     lg = ctx->data;
 
-    p = ngx_pnalloc(r->pool, 3 * NGX_INT_T_LEN);
+    p = ngx_pnalloc(r->pool, 4 * NGX_INT_T_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    argv[0] = (char *) lg->keys[0].data;
-    len[0] = lg->keys[0].len;
-    argv[1] = (char *) lg->keys[1].data;
-    len[1] = lg->keys[1].len;
-
-    argv[2] = (char *) p;
-    len[2] = ngx_sprintf(p, "%ui", hmcf->login_failures) - p;
-    p += len[2];
+    for (i = 0; i < 3; i++) {
+        argv[i] = (char *) lg->keys[i].data;
+        len[i] = lg->keys[i].len;
+    }
 
     argv[3] = (char *) p;
-    len[3] = ngx_sprintf(p, "%ui", hmcf->addr_failures) - p;
+    len[3] = ngx_sprintf(p, "%ui", hmcf->login_failures) - p;
     p += len[3];
 
     argv[4] = (char *) p;
-    len[4] = ngx_sprintf(p, "%M", hmcf->login_window / 1000) - p;
+    len[4] = ngx_sprintf(p, "%ui", hmcf->addr_failures) - p;
+    p += len[4];
 
-    return ngx_http_heao_redis_call(ctx, script, 2, 5, argv, len);
+    argv[5] = (char *) p;
+    len[5] = ngx_sprintf(p, "%M", hmcf->login_window / 1000) - p;
+
+    argv[6] = hmcf->captcha ? "1" : "0";
+    len[6] = 1;
+
+    return ngx_http_heao_redis_call(ctx, script, 3, 7, argv, len);
 }
 
 

@@ -36,7 +36,6 @@ static ngx_int_t ngx_http_heao_kdf_post(ngx_http_request_t *r,
     ngx_str_t *password);
 static void ngx_http_heao_kdf_thread(void *data, ngx_log_t *log);
 static void ngx_http_heao_kdf_event(ngx_event_t *ev);
-static void ngx_http_heao_kdf_resume(ngx_http_request_t *r);
 
 
 /* verified against when the exam number is unknown, to cost the same */
@@ -148,19 +147,14 @@ ngx_http_heao_kdf_post(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     }
 
     task->handler = ngx_http_heao_kdf_thread;
-    task->event.data = r;
-    task->event.handler = ngx_http_heao_kdf_event;
 
-    if (ngx_thread_task_post(hmcf->kdf_pool, task) != NGX_OK) {
+    if (ngx_http_heao_thread_post(r, hmcf->kdf_pool, task,
+                                  ngx_http_heao_kdf_event)
+        != NGX_DONE)
+    {
         sodium_memzero(kt->password, sizeof(kt->password));
         return NGX_BUSY;
     }
-
-    /* the request must outlive the task: its pool holds the task */
-
-    r->main->blocked++;
-    r->aio = 1;
-    r->write_event_handler = ngx_http_heao_kdf_resume;
 
     return NGX_DONE;
 }
@@ -190,63 +184,33 @@ static void
 ngx_http_heao_kdf_event(ngx_event_t *ev)
 {
     size_t                     len;
-    ngx_connection_t          *c;
     ngx_thread_task_t         *task;
     ngx_http_request_t        *r;
     ngx_http_heao_ctx_t       *ctx;
     ngx_http_heao_kdf_task_t  *kt;
 
     r = ev->data;
-    c = r->connection;
 
-    /* the event is the first member of the task */
     task = (ngx_thread_task_t *) ((u_char *) ev
                                   - offsetof(ngx_thread_task_t, event));
     kt = task->ctx;
 
-    ngx_http_set_log_request(c->log, r);
-
-    r->main->blocked--;
-    r->aio = 0;
-
     ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
 
-    if (ctx) {
-        ctx->rc = kt->rc;
+    ctx->rc = kt->rc;
 
-        if (kt->op == NGX_HTTP_HEAO_KDF_HASH && kt->rc == NGX_OK) {
-            len = ngx_strlen(kt->hash);
+    if (kt->op == NGX_HTTP_HEAO_KDF_HASH && kt->rc == NGX_OK) {
+        len = ngx_strlen(kt->hash);
 
-            ctx->result.data = ngx_pnalloc(r->pool, len + 1);
-            if (ctx->result.data == NULL) {
-                ctx->rc = NGX_ERROR;
+        ctx->result.data = ngx_pnalloc(r->pool, len + 1);
+        if (ctx->result.data == NULL) {
+            ctx->rc = NGX_ERROR;
 
-            } else {
-                ngx_memcpy(ctx->result.data, kt->hash, len + 1);
-                ctx->result.len = len;
-            }
+        } else {
+            ngx_memcpy(ctx->result.data, kt->hash, len + 1);
+            ctx->result.len = len;
         }
     }
 
-    r->write_event_handler(r);
-
-    ngx_http_run_posted_requests(c);
-}
-
-
-static void
-ngx_http_heao_kdf_resume(ngx_http_request_t *r)
-{
-    ngx_http_heao_ctx_t  *ctx;
-
-    if (r->aio) {
-        /* a write event while the thread still works */
-        return;
-    }
-
-    r->write_event_handler = ngx_http_request_empty_handler;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
-
-    ngx_http_heao_wake(ctx);
+    ngx_http_heao_thread_finish(r);
 }

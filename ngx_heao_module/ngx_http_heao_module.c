@@ -27,6 +27,7 @@ static ngx_int_t ngx_http_heao_route(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 static void ngx_http_heao_run(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx);
 static void ngx_http_heao_cleanup(void *data);
+static void ngx_http_heao_thread_resume(ngx_http_request_t *r);
 static void ngx_http_heao_pg_done(void *data, ngx_int_t rc, PGresult *res);
 static void ngx_http_heao_redis_done(void *data, ngx_int_t rc,
     redisReply *reply);
@@ -318,6 +319,9 @@ static ngx_http_heao_route_t  ngx_http_heao_routes[] = {
     { NGX_HTTP_POST, ngx_string("/api/fill/*/check"), ngx_http_heao_check },
     { NGX_HTTP_POST, ngx_string("/api/fill/*/save"), ngx_http_heao_save },
     { NGX_HTTP_GET, ngx_string("/api/browse"), ngx_http_heao_browse },
+    { NGX_HTTP_POST, ngx_string("/api/captcha"), ngx_http_heao_captcha_new },
+    { NGX_HTTP_POST, ngx_string("/api/captcha/verify"),
+      ngx_http_heao_captcha_verify },
     { 0, ngx_null_string, NULL }
 };
 
@@ -515,6 +519,70 @@ ngx_http_heao_cleanup(void *data)
         json_decref(ctx->body);
         ctx->body = NULL;
     }
+}
+
+
+/*
+ * Hands a task to a thread pool for the request.  The request is blocked
+ * until the task is done, as the task lives in the request's pool; the
+ * task's event handler stores the results and calls
+ * ngx_http_heao_thread_finish(), which runs the action again.  Returns
+ * NGX_DONE, or NGX_BUSY when the pool's queue is full.
+ */
+
+ngx_int_t
+ngx_http_heao_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
+    ngx_thread_task_t *task, ngx_event_handler_pt done)
+{
+    task->event.data = r;
+    task->event.handler = done;
+
+    if (ngx_thread_task_post(tp, task) != NGX_OK) {
+        return NGX_BUSY;
+    }
+
+    r->main->blocked++;
+    r->aio = 1;
+    r->write_event_handler = ngx_http_heao_thread_resume;
+
+    return NGX_DONE;
+}
+
+
+void
+ngx_http_heao_thread_finish(ngx_http_request_t *r)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    r->main->blocked--;
+    r->aio = 0;
+
+    /* a request terminated meanwhile has its own write handler now */
+    r->write_event_handler(r);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_heao_thread_resume(ngx_http_request_t *r)
+{
+    ngx_http_heao_ctx_t  *ctx;
+
+    if (r->aio) {
+        /* a write event while the thread still works */
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
+
+    ngx_http_heao_run(r, ctx);
 }
 
 

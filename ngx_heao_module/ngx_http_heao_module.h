@@ -11,6 +11,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#include <ngx_thread_pool.h>
 #include <jansson.h>
 
 #include "ngx_http_heao_pg.h"
@@ -20,6 +21,9 @@
 #define NGX_HTTP_HEAO_SID_BYTES         32
 #define NGX_HTTP_HEAO_SID_LEN           ((NGX_HTTP_HEAO_SID_BYTES * 4 + 2) / 3)
 #define NGX_HTTP_HEAO_CSRF_BYTES        24
+#define NGX_HTTP_HEAO_TOKEN_BYTES       16      /* captcha ids, tickets */
+#define NGX_HTTP_HEAO_TOKEN_LEN         ((NGX_HTTP_HEAO_TOKEN_BYTES * 4 + 2) / 3)
+#define NGX_HTTP_HEAO_TICKET_PREFIX     "heao:ct:"
 #define NGX_HTTP_HEAO_SECRET_MIN        32
 #define NGX_HTTP_HEAO_EXAM_NO_LEN       14
 #define NGX_HTTP_HEAO_ID_NO_LEN         18
@@ -51,6 +55,8 @@ typedef enum {
     NGX_HTTP_HEAO_LUA_DEL,
     NGX_HTTP_HEAO_LUA_LOGIN_GATE,
     NGX_HTTP_HEAO_LUA_LOGIN_FAILED,
+    NGX_HTTP_HEAO_LUA_SET_EX,
+    NGX_HTTP_HEAO_LUA_CAPTCHA_CHECK,
     NGX_HTTP_HEAO_LUA_LAST
 } ngx_http_heao_lua_e;
 
@@ -156,6 +162,9 @@ ngx_int_t ngx_http_heao_redis_call(ngx_http_heao_ctx_t *ctx,
     const size_t *argvlen);
 ngx_int_t ngx_http_heao_backend_error(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, const char *what);
+ngx_int_t ngx_http_heao_thread_post(ngx_http_request_t *r,
+    ngx_thread_pool_t *tp, ngx_thread_task_t *task, ngx_event_handler_pt done);
+void ngx_http_heao_thread_finish(ngx_http_request_t *r);
 
 /* ngx_http_heao_json.c */
 ngx_int_t ngx_http_heao_send_json(ngx_http_request_t *r, ngx_uint_t status,
@@ -188,6 +197,13 @@ ngx_int_t ngx_http_heao_session_set_fill(ngx_http_request_t *r,
 time_t ngx_http_heao_session_fill_end(ngx_http_heao_session_t *s,
     ngx_str_t *batch);
 json_t *ngx_http_heao_session_json(ngx_http_heao_session_t *s);
+ngx_int_t ngx_http_heao_random_token(ngx_http_request_t *r, size_t bytes,
+    ngx_str_t *out);
+
+/* a character of base64url, the alphabet of identifiers and tickets */
+#define ngx_http_heao_token_char(c)                                           \
+    (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z')                 \
+     || ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '_')
 
 /* handlers, one file per area */
 ngx_int_t ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx);
@@ -205,6 +221,10 @@ ngx_int_t ngx_http_heao_check(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_browse(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_captcha_new(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_captcha_verify(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 
 

@@ -56,8 +56,15 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
     { "del",
       "return redis.call('DEL', KEYS[1])\n" },
 
-    /* KEYS exam number, address; ARGV their limits: seconds locked */
+    /*
+     * KEYS exam number, address, captcha ticket; ARGV their limits, the
+     * window, whether a ticket is needed: -1 without a ticket (it is
+     * consumed whatever follows, A2), else the seconds locked (A4)
+     */
     { "login_gate",
+      "if ARGV[4] == '1' and redis.call('DEL', KEYS[3]) == 0 then\n"
+      "  return -1\n"
+      "end\n"
       "local t = 0\n"
       "for i = 1, 2 do\n"
       "  local n = tonumber(redis.call('GET', KEYS[i]) or '0')\n"
@@ -81,6 +88,26 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
       "    redis.call('EXPIRE', KEYS[i], ARGV[3])\n"
       "  end\n"
       "end\n"
+      "return 1\n" },
+
+    /* KEYS[1]; ARGV value, seconds */
+    { "set_ex",
+      "return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n" },
+
+    /*
+     * KEYS challenge, ticket; ARGV offset, tolerance, ticket seconds:
+     * -1 no such challenge, 0 wrong, 1 the ticket is issued; either way
+     * the challenge is gone (A2)
+     */
+    { "captcha_check",
+      "local a = redis.call('GET', KEYS[1])\n"
+      "if not a then return -1 end\n"
+      "redis.call('DEL', KEYS[1])\n"
+      "if math.abs(tonumber(a) - tonumber(ARGV[1])) > tonumber(ARGV[2])\n"
+      "then\n"
+      "  return 0\n"
+      "end\n"
+      "redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])\n"
       "return 1\n" }
 };
 
@@ -91,8 +118,6 @@ static ngx_int_t ngx_http_heao_session_key(ngx_http_request_t *r,
     ngx_str_t *sid, ngx_str_t *key);
 static ngx_int_t ngx_http_heao_session_set_cookie(ngx_http_request_t *r,
     ngx_str_t *sid);
-static ngx_int_t ngx_http_heao_random(ngx_http_request_t *r, size_t bytes,
-    ngx_str_t *out);
 
 
 static ngx_str_t  ngx_http_heao_cookie_name = ngx_string("heao_sid");
@@ -307,8 +332,8 @@ ngx_http_heao_session_create(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
         }
     }
 
-    if (ngx_http_heao_random(r, NGX_HTTP_HEAO_SID_BYTES, &sid) != NGX_OK
-        || ngx_http_heao_random(r, NGX_HTTP_HEAO_CSRF_BYTES, &csrf) != NGX_OK
+    if (ngx_http_heao_random_token(r, NGX_HTTP_HEAO_SID_BYTES, &sid) != NGX_OK
+        || ngx_http_heao_random_token(r, NGX_HTTP_HEAO_CSRF_BYTES, &csrf) != NGX_OK
         || ngx_http_heao_session_key(r, &sid, &key) != NGX_OK)
     {
         return NGX_ERROR;
@@ -483,9 +508,7 @@ ngx_http_heao_session_cookie(ngx_http_request_t *r, ngx_str_t *sid)
     }
 
     for (p = sid->data; p < sid->data + sid->len; p++) {
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
-              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-        {
+        if (!ngx_http_heao_token_char(*p)) {
             return NGX_DECLINED;
         }
     }
@@ -578,8 +601,8 @@ ngx_http_heao_session_set_cookie(ngx_http_request_t *r, ngx_str_t *sid)
 
 /* random bytes from OpenSSL's generator, base64url without padding */
 
-static ngx_int_t
-ngx_http_heao_random(ngx_http_request_t *r, size_t bytes, ngx_str_t *out)
+ngx_int_t
+ngx_http_heao_random_token(ngx_http_request_t *r, size_t bytes, ngx_str_t *out)
 {
     u_char     buf[64];
     ngx_str_t  src;

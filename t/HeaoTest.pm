@@ -14,9 +14,11 @@ use Exporter 'import';
 use Digest::SHA qw(sha256_hex hmac_sha256_hex);
 use JSON::PP ();
 use Time::HiRes ();
+use IO::Socket::INET;
 
 our @EXPORT = qw(heao_defaults candidate reset_candidate session psql
-                 redis checksum json_of heao_http_config heao_main_config);
+                 redis checksum json_of heao_http_config heao_main_config
+                 http_post);
 
 my $PG_PORT = $ENV{TEST_NGINX_PG_PORT} || 15433;
 my $REDIS_PORT = $ENV{TEST_NGINX_REDIS_PORT} || 16380;
@@ -37,6 +39,7 @@ sub heao_http_config {
     my (%opt) = @_;
     my $extra = $opt{extra} // '';
     my $limit = $opt{login_limit} // '5 15m 1000';
+    my $captcha = $opt{captcha} // 'off';
 
     return <<"EOT";
     heao_pg "host=127.0.0.1 port=$PG_PORT dbname=heao user=heao";
@@ -45,7 +48,7 @@ sub heao_http_config {
     heao_kdf_opslimit 1;
     heao_kdf_memlimit 1m;
     heao_secret_file $ENV{TEST_NGINX_SECRET_FILE};
-    heao_captcha off;
+    heao_captcha $captcha;
     heao_login_limit $limit;
 $extra
 EOT
@@ -213,6 +216,30 @@ sub checksum {
     $secret =~ s/[\r\n ]+\z//;
 
     return substr(hmac_sha256_hex($canonical, $secret), 0, 20);
+}
+
+
+# a POST to the portal that tools/test runs beside the suites (it shares
+# their PostgreSQL and Redis); returns the response body
+sub http_post {
+    my ($path, $body) = @_;
+    my $port = $ENV{HEAO_HTTP_PORT} or die "HEAO_HTTP_PORT is not set\n";
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $port, Timeout => 10)
+        or die "connect to the portal: $!\n";
+
+    print $sock "POST $path HTTP/1.1\r\nHost: localhost\r\n"
+        . "Connection: close\r\nContent-Type: application/json\r\n"
+        . "Content-Length: " . length($body) . "\r\n\r\n" . $body;
+
+    local $/;
+    local $SIG{ALRM} = sub { die "the portal did not answer $path\n" };
+    alarm 10;
+    my $resp = <$sock> // '';
+    alarm 0;
+    $resp =~ s/\A.*?\r\n\r\n//s;
+
+    return $resp;
 }
 
 

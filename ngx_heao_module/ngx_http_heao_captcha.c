@@ -1,0 +1,517 @@
+
+/*
+ * Copyright (C) heao developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <openssl/rand.h>
+#include <gd.h>
+
+#include "ngx_http_heao_module.h"
+
+
+/*
+ * A2: the slider captcha.  A challenge is a background with a gap and the
+ * piece cut out of it, rendered in the thread pool; Redis keeps where the
+ * gap is.  The client sends how far it slid the piece: within tolerance
+ * it gets a one-use ticket that the next form submission consumes, and
+ * any answer burns the challenge.
+ */
+
+
+#define NGX_HTTP_HEAO_CAPTCHA_WIDTH     320
+#define NGX_HTTP_HEAO_CAPTCHA_HEIGHT    160
+#define NGX_HTTP_HEAO_PIECE             50      /* the piece's box */
+#define NGX_HTTP_HEAO_PIECE_BODY        42      /* its square */
+#define NGX_HTTP_HEAO_PIECE_TAB         7       /* radius of its tabs */
+#define NGX_HTTP_HEAO_CAPTCHA_MARGIN    10
+#define NGX_HTTP_HEAO_CAPTCHA_TOLERANCE 4       /* pixels either way */
+#define NGX_HTTP_HEAO_CAPTCHA_TTL       120     /* seconds, A2 */
+
+#define NGX_HTTP_HEAO_CAPTCHA_PREFIX    "heao:cap:"
+
+
+typedef enum {
+    NGX_HTTP_HEAO_CAPTCHA_RENDER = 0,
+    NGX_HTTP_HEAO_CAPTCHA_STORE,
+    NGX_HTTP_HEAO_CAPTCHA_SEND
+} ngx_http_heao_captcha_step_e;
+
+
+/* everything the thread reads or writes */
+typedef struct {
+    uint64_t                     seed;
+    int                          x;
+    int                          y;
+    void                        *background;    /* PNG, gd's memory */
+    int                          background_size;
+    void                        *piece;
+    int                          piece_size;
+} ngx_http_heao_captcha_task_t;
+
+
+typedef struct {
+    ngx_str_t                    id;
+    ngx_str_t                    key;
+    ngx_str_t                    background;    /* data: URLs */
+    ngx_str_t                    piece;
+    int                          x;
+    int                          y;
+} ngx_http_heao_captcha_t;
+
+
+static void ngx_http_heao_captcha_thread(void *data, ngx_log_t *log);
+static void ngx_http_heao_captcha_event(ngx_event_t *ev);
+static ngx_int_t ngx_http_heao_captcha_data_url(ngx_http_request_t *r,
+    void *png, int size, ngx_str_t *url);
+static ngx_uint_t ngx_http_heao_piece_inside(int px, int py);
+static uint32_t ngx_http_heao_captcha_random(uint64_t *state);
+
+
+ngx_int_t
+ngx_http_heao_captcha_new(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    u_char                        *p;
+    size_t                         len[3];
+    uint32_t                       rnd[4];
+    ngx_int_t                      rc;
+    const char                    *argv[3];
+    ngx_thread_task_t             *task;
+    ngx_http_heao_captcha_t       *cp;
+    ngx_http_heao_main_conf_t     *hmcf;
+    ngx_http_heao_captcha_task_t  *ct;
+
+    cp = ctx->data;
+
+    switch (ctx->step) {
+
+    case NGX_HTTP_HEAO_CAPTCHA_RENDER:
+        hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
+        cp = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_captcha_t));
+        if (cp == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->data = cp;
+
+        if (ngx_http_heao_random_token(r, NGX_HTTP_HEAO_TOKEN_BYTES, &cp->id)
+            != NGX_OK
+            || RAND_bytes((u_char *) rnd, sizeof(rnd)) != 1)
+        {
+            return NGX_ERROR;
+        }
+
+        cp->x = NGX_HTTP_HEAO_PIECE + NGX_HTTP_HEAO_CAPTCHA_MARGIN
+                + rnd[0] % (NGX_HTTP_HEAO_CAPTCHA_WIDTH
+                            - 2 * NGX_HTTP_HEAO_PIECE
+                            - 2 * NGX_HTTP_HEAO_CAPTCHA_MARGIN);
+        cp->y = NGX_HTTP_HEAO_CAPTCHA_MARGIN
+                + rnd[1] % (NGX_HTTP_HEAO_CAPTCHA_HEIGHT
+                            - NGX_HTTP_HEAO_PIECE
+                            - 2 * NGX_HTTP_HEAO_CAPTCHA_MARGIN);
+
+        task = ngx_thread_task_alloc(r->pool,
+                                     sizeof(ngx_http_heao_captcha_task_t));
+        if (task == NULL) {
+            return NGX_ERROR;
+        }
+
+        ct = task->ctx;
+        ct->seed = ((uint64_t) rnd[2] << 32 | rnd[3]) | 1;
+        ct->x = cp->x;
+        ct->y = cp->y;
+
+        task->handler = ngx_http_heao_captcha_thread;
+
+        ctx->step = NGX_HTTP_HEAO_CAPTCHA_STORE;
+
+        rc = ngx_http_heao_thread_post(r, hmcf->kdf_pool, task,
+                                       ngx_http_heao_captcha_event);
+        if (rc == NGX_BUSY) {
+            ctx->rc = NGX_BUSY;
+            return ngx_http_heao_backend_error(r, ctx, "captcha");
+        }
+
+        return rc;
+
+    case NGX_HTTP_HEAO_CAPTCHA_STORE:
+        if (ctx->rc != NGX_OK) {
+            return ngx_http_heao_backend_error(r, ctx, "captcha");
+        }
+
+        p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_CAPTCHA_PREFIX)
+                                 + cp->id.len + 2 * NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        argv[0] = (char *) p;
+        len[0] = ngx_sprintf(p, NGX_HTTP_HEAO_CAPTCHA_PREFIX "%V", &cp->id)
+                 - p;
+        p += len[0];
+
+        argv[1] = (char *) p;
+        len[1] = ngx_sprintf(p, "%d", cp->x) - p;
+        p += len[1];
+
+        argv[2] = (char *) p;
+        len[2] = ngx_sprintf(p, "%d", NGX_HTTP_HEAO_CAPTCHA_TTL) - p;
+
+        ctx->step = NGX_HTTP_HEAO_CAPTCHA_SEND;
+
+        return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_SET_EX, 1, 3,
+                                        argv, len);
+
+    default: /* NGX_HTTP_HEAO_CAPTCHA_SEND */
+        if (ctx->rc != NGX_OK) {
+            return ngx_http_heao_backend_error(r, ctx, "captcha");
+        }
+
+        return ngx_http_heao_send_json(r, NGX_HTTP_OK,
+                   json_pack("{s:s%, s:i, s:i, s:i, s:i, s:i, s:s%, s:s%}",
+                             "id", cp->id.data, cp->id.len,
+                             "width", NGX_HTTP_HEAO_CAPTCHA_WIDTH,
+                             "height", NGX_HTTP_HEAO_CAPTCHA_HEIGHT,
+                             "piece_width", NGX_HTTP_HEAO_PIECE,
+                             "piece_height", NGX_HTTP_HEAO_PIECE,
+                             "y", cp->y,
+                             "background", cp->background.data,
+                             cp->background.len,
+                             "piece", cp->piece.data, cp->piece.len));
+    }
+}
+
+
+/* {"id": "...", "x": offset}: a ticket, or the challenge is burnt */
+
+ngx_int_t
+ngx_http_heao_captcha_verify(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    u_char       *p;
+    size_t        len[5];
+    json_t       *id, *x;
+    ngx_int_t     rc;
+    ngx_str_t     ticket, *v;
+    const char   *argv[5];
+
+    if (ctx->step == 0) {
+        rc = ngx_http_heao_parse_body(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        id = json_object_get(ctx->body, "id");
+        x = json_object_get(ctx->body, "x");
+
+        if (!json_is_string(id)
+            || json_string_length(id) != NGX_HTTP_HEAO_TOKEN_LEN)
+        {
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "bad_field", "id",
+                                            "验证信息无效，请重新验证");
+        }
+
+        if (!json_is_integer(x) || json_integer_value(x) < 0
+            || json_integer_value(x) > NGX_HTTP_HEAO_CAPTCHA_WIDTH)
+        {
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "bad_field", "x",
+                                            "滑块位置无效，请重新验证");
+        }
+
+        if (ngx_http_heao_random_token(r, NGX_HTTP_HEAO_TOKEN_BYTES, &ticket)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ctx->result = ticket;
+
+        p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_CAPTCHA_PREFIX)
+                                 + sizeof(NGX_HTTP_HEAO_TICKET_PREFIX)
+                                 + json_string_length(id) + ticket.len
+                                 + 3 * NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        argv[0] = (char *) p;
+        len[0] = ngx_sprintf(p, NGX_HTTP_HEAO_CAPTCHA_PREFIX "%s",
+                             json_string_value(id))
+                 - p;
+        p += len[0];
+
+        argv[1] = (char *) p;
+        len[1] = ngx_sprintf(p, NGX_HTTP_HEAO_TICKET_PREFIX "%V", &ticket)
+                 - p;
+        p += len[1];
+
+        argv[2] = (char *) p;
+        len[2] = ngx_sprintf(p, "%i", (ngx_int_t) json_integer_value(x))
+                 - p;
+        p += len[2];
+
+        argv[3] = (char *) p;
+        len[3] = ngx_sprintf(p, "%d", NGX_HTTP_HEAO_CAPTCHA_TOLERANCE) - p;
+        p += len[3];
+
+        argv[4] = (char *) p;
+        len[4] = ngx_sprintf(p, "%d", NGX_HTTP_HEAO_CAPTCHA_TTL) - p;
+
+        ctx->step = 1;
+
+        return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_CAPTCHA_CHECK,
+                                        2, 5, argv, len);
+    }
+
+    if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+        return ngx_http_heao_backend_error(r, ctx, "captcha");
+    }
+
+    v = ctx->reply->elts;
+
+    if (v[0].len == 1 && v[0].data[0] == '1') {
+        return ngx_http_heao_send_json(r, NGX_HTTP_OK,
+                   json_pack("{s:s%, s:i}",
+                             "ticket", ctx->result.data, ctx->result.len,
+                             "expires_in", NGX_HTTP_HEAO_CAPTCHA_TTL));
+    }
+
+    if (v[0].len == 1 && v[0].data[0] == '0') {
+        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                        "captcha_failed", "x",
+                                        "验证未通过，请重新验证");
+    }
+
+    return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                    "captcha_expired", "id",
+                                    "验证已过期，请重新验证");
+}
+
+
+/* draws the challenge: no nginx calls here, it runs in a thread */
+
+static void
+ngx_http_heao_captcha_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_heao_captcha_task_t  *ct = data;
+
+    int         i, px, py, c, r, g, b, w, h, edge;
+    uint32_t    c0, c1;
+    uint64_t    st;
+    gdImagePtr  bg, pc;
+
+    w = NGX_HTTP_HEAO_CAPTCHA_WIDTH;
+    h = NGX_HTTP_HEAO_CAPTCHA_HEIGHT;
+    st = ct->seed;
+
+    bg = gdImageCreateTrueColor(w, h);
+    pc = gdImageCreateTrueColor(NGX_HTTP_HEAO_PIECE, NGX_HTTP_HEAO_PIECE);
+
+    if (bg == NULL || pc == NULL) {
+        goto done;
+    }
+
+    /* a gradient between two random colours, then shapes and noise */
+
+    c0 = ngx_http_heao_captcha_random(&st);
+    c1 = ngx_http_heao_captcha_random(&st);
+
+    for (py = 0; py < h; py++) {
+        r = ((c0 & 0xff) * (h - py) + (c1 & 0xff) * py) / h;
+        g = (((c0 >> 8) & 0xff) * (h - py) + ((c1 >> 8) & 0xff) * py) / h;
+        b = (((c0 >> 16) & 0xff) * (h - py) + ((c1 >> 16) & 0xff) * py) / h;
+        gdImageLine(bg, 0, py, w - 1, py, gdTrueColor(r, g, b));
+    }
+
+    for (i = 0; i < 14; i++) {
+        c = ngx_http_heao_captcha_random(&st);
+        gdImageFilledEllipse(bg, ngx_http_heao_captcha_random(&st) % w,
+                             ngx_http_heao_captcha_random(&st) % h,
+                             20 + ngx_http_heao_captcha_random(&st) % 70,
+                             20 + ngx_http_heao_captcha_random(&st) % 70,
+                             gdTrueColorAlpha(c & 0xff, (c >> 8) & 0xff,
+                                              (c >> 16) & 0xff, 70));
+    }
+
+    gdImageSetThickness(bg, 2);
+
+    for (i = 0; i < 6; i++) {
+        c = ngx_http_heao_captcha_random(&st);
+        gdImageLine(bg, ngx_http_heao_captcha_random(&st) % w,
+                    ngx_http_heao_captcha_random(&st) % h,
+                    ngx_http_heao_captcha_random(&st) % w,
+                    ngx_http_heao_captcha_random(&st) % h,
+                    gdTrueColorAlpha(c & 0xff, (c >> 8) & 0xff,
+                                     (c >> 16) & 0xff, 50));
+    }
+
+    /* the piece takes the background's pixels; the gap is shaded */
+
+    gdImageAlphaBlending(pc, 0);
+    gdImageSaveAlpha(pc, 1);
+    gdImageFilledRectangle(pc, 0, 0, NGX_HTTP_HEAO_PIECE - 1,
+                           NGX_HTTP_HEAO_PIECE - 1,
+                           gdTrueColorAlpha(0, 0, 0, gdAlphaTransparent));
+
+    for (py = 0; py < NGX_HTTP_HEAO_PIECE; py++) {
+        for (px = 0; px < NGX_HTTP_HEAO_PIECE; px++) {
+
+            if (!ngx_http_heao_piece_inside(px, py)) {
+                continue;
+            }
+
+            edge = !ngx_http_heao_piece_inside(px - 1, py)
+                   || !ngx_http_heao_piece_inside(px + 1, py)
+                   || !ngx_http_heao_piece_inside(px, py - 1)
+                   || !ngx_http_heao_piece_inside(px, py + 1);
+
+            c = gdImageGetTrueColorPixel(bg, ct->x + px, ct->y + py);
+
+            gdImageSetPixel(pc, px, py,
+                            edge ? gdTrueColor(255, 255, 255) : c);
+
+            gdImageSetPixel(bg, ct->x + px, ct->y + py,
+                            edge ? gdTrueColor(240, 240, 240)
+                                 : gdTrueColor(gdTrueColorGetRed(c) * 2 / 5,
+                                               gdTrueColorGetGreen(c) * 2 / 5,
+                                               gdTrueColorGetBlue(c) * 2 / 5));
+        }
+    }
+
+    ct->background = gdImagePngPtr(bg, &ct->background_size);
+    ct->piece = gdImagePngPtr(pc, &ct->piece_size);
+
+done:
+
+    if (bg) {
+        gdImageDestroy(bg);
+    }
+
+    if (pc) {
+        gdImageDestroy(pc);
+    }
+}
+
+
+static void
+ngx_http_heao_captcha_event(ngx_event_t *ev)
+{
+    ngx_thread_task_t             *task;
+    ngx_http_request_t            *r;
+    ngx_http_heao_ctx_t           *ctx;
+    ngx_http_heao_captcha_t       *cp;
+    ngx_http_heao_captcha_task_t  *ct;
+
+    r = ev->data;
+
+    task = (ngx_thread_task_t *) ((u_char *) ev
+                                  - offsetof(ngx_thread_task_t, event));
+    ct = task->ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
+    cp = ctx->data;
+
+    ctx->rc = NGX_ERROR;
+
+    if (ct->background && ct->piece
+        && ngx_http_heao_captcha_data_url(r, ct->background,
+                                          ct->background_size,
+                                          &cp->background) == NGX_OK
+        && ngx_http_heao_captcha_data_url(r, ct->piece, ct->piece_size,
+                                          &cp->piece) == NGX_OK)
+    {
+        ctx->rc = NGX_OK;
+    }
+
+    if (ct->background) {
+        gdFree(ct->background);
+    }
+
+    if (ct->piece) {
+        gdFree(ct->piece);
+    }
+
+    ngx_http_heao_thread_finish(r);
+}
+
+
+static ngx_int_t
+ngx_http_heao_captcha_data_url(ngx_http_request_t *r, void *png, int size,
+    ngx_str_t *url)
+{
+    ngx_str_t  src, dst;
+
+    static u_char  prefix[] = "data:image/png;base64,";
+
+    url->data = ngx_pnalloc(r->pool, sizeof(prefix) - 1
+                                     + ngx_base64_encoded_length(size));
+    if (url->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    src.data = png;
+    src.len = size;
+    dst.data = ngx_cpymem(url->data, prefix, sizeof(prefix) - 1);
+
+    ngx_encode_base64(&dst, &src);
+
+    url->len = sizeof(prefix) - 1 + dst.len;
+
+    return NGX_OK;
+}
+
+
+/* a square with a tab on top and one on the right */
+
+static ngx_uint_t
+ngx_http_heao_piece_inside(int px, int py)
+{
+    int  top, cx, cy, r2;
+
+    top = NGX_HTTP_HEAO_PIECE - NGX_HTTP_HEAO_PIECE_BODY;
+    r2 = NGX_HTTP_HEAO_PIECE_TAB * NGX_HTTP_HEAO_PIECE_TAB;
+
+    if (px < 0 || py < 0
+        || px >= NGX_HTTP_HEAO_PIECE || py >= NGX_HTTP_HEAO_PIECE)
+    {
+        return 0;
+    }
+
+    if (px < NGX_HTTP_HEAO_PIECE_BODY && py >= top) {
+        return 1;
+    }
+
+    cx = px - NGX_HTTP_HEAO_PIECE_BODY / 2;
+    cy = py - top;
+
+    if (cx * cx + cy * cy <= r2) {
+        return 1;
+    }
+
+    cx = px - NGX_HTTP_HEAO_PIECE_BODY;
+    cy = py - top - NGX_HTTP_HEAO_PIECE_BODY / 2;
+
+    return cx * cx + cy * cy <= r2;
+}
+
+
+/* xorshift64*: the look of the picture, not a secret */
+
+static uint32_t
+ngx_http_heao_captcha_random(uint64_t *state)
+{
+    uint64_t  x;
+
+    x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+
+    return (uint32_t) ((x * 0x2545F4914F6CDD1DULL) >> 32);
+}
