@@ -113,7 +113,8 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             /* A2: no ticket, or one already used or expired */
             return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
                                             "bad_field", "captcha_ticket",
-                                            "图形验证已失效，请重新验证");
+                                            "图形验证已失效，"
+                                            "请重新验证");
         }
 
         rc = ngx_atoi(v[0].data, v[0].len);
@@ -232,7 +233,8 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
                                         "login_failed", NULL,
-                                        "考生号、证件号码或密码不正确");
+                                        "考生号、证件号码"
+                                        "或密码不正确");
     }
 }
 
@@ -251,14 +253,16 @@ ngx_http_heao_login_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     if (ngx_http_heao_field(ctx->body, "exam_no", &lg->exam_no) != NGX_OK
         || !ngx_http_heao_valid_exam_no(&lg->exam_no))
     {
-        return ngx_http_heao_bad_field(r, "exam_no", "考生号应为14位数字");
+        return ngx_http_heao_bad_field(r, "exam_no",
+                                       "考生号应为14位数字");
     }
 
     if (ngx_http_heao_field(ctx->body, "id_no", &lg->id_no) != NGX_OK
         || !ngx_http_heao_valid_id_no(&lg->id_no))
     {
         return ngx_http_heao_bad_field(r, "id_no",
-                                       "证件号码应为18位有效的居民身份证号码");
+                                       "证件号码应为18位"
+                                       "有效的居民身份证号码");
     }
 
     if (ngx_http_heao_field(ctx->body, "password", &lg->password) != NGX_OK

@@ -212,7 +212,8 @@ ngx_http_heao_captcha_verify(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         {
             return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
                                             "bad_field", "id",
-                                            "验证信息无效，请重新验证");
+                                            "验证信息无效，"
+                                            "请重新验证");
         }
 
         if (!json_is_integer(x) || json_integer_value(x) < 0
@@ -220,7 +221,8 @@ ngx_http_heao_captcha_verify(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         {
             return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
                                             "bad_field", "x",
-                                            "滑块位置无效，请重新验证");
+                                            "滑块位置无效，"
+                                            "请重新验证");
         }
 
         if (ngx_http_heao_random_token(r, NGX_HTTP_HEAO_TOKEN_BYTES, &ticket)

@@ -549,13 +549,13 @@ ngx_http_heao_catalog_shape(ngx_http_heao_catalog_t *cat,
         }
 
         sec->title.len = json_string_length(title);
-        sec->title.data = ngx_pstrdup(cat->pool, &(ngx_str_t) {
-                                          sec->title.len,
-                                          (u_char *) json_string_value(title)
-                                      });
+        sec->title.data = ngx_pnalloc(cat->pool, sec->title.len);
         if (sec->title.data == NULL) {
             return NGX_ERROR;
         }
+
+        ngx_memcpy(sec->title.data, json_string_value(title),
+                   sec->title.len);
 
         sec->slots = slots;
         sec->places = places;

@@ -266,7 +266,8 @@ ngx_http_heao_begin(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         if (!json_is_true(accept)) {
             return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
                                             "bad_field", "accept_notice",
-                                            "请先阅读并同意志愿填报须知");
+                                            "请先阅读并同意"
+                                            "志愿填报须知");
         }
 
         rc = ngx_http_heao_fill_window(r, ctx, fl->batch);
@@ -319,7 +320,8 @@ ngx_http_heao_begin(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         if (((ngx_str_t *) ctx->reply->elts)[0].data[0] != '1') {
             return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
                                             "unauthenticated", NULL,
-                                            "登录已超时，请重新登录");
+                                            "登录已超时，"
+                                            "请重新登录");
         }
 
         json_object_del(fl->state, "reason");
@@ -410,8 +412,8 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         if (ctx->arrived > end) {
             return ngx_http_heao_send_error(r, NGX_HTTP_CONFLICT,
                                             "fill_expired", NULL,
-                                            "本次填报时间已到，请重新进入"
-                                            "填报页面");
+                                            "本次填报时间已到，"
+                                            "请重新进入填报页面");
         }
 
         rc = ngx_http_heao_rules_check(r, b,

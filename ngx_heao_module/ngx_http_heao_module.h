@@ -19,10 +19,12 @@
 
 
 #define NGX_HTTP_HEAO_SID_BYTES         32
-#define NGX_HTTP_HEAO_SID_LEN           ((NGX_HTTP_HEAO_SID_BYTES * 4 + 2) / 3)
+#define NGX_HTTP_HEAO_SID_LEN                                                 \
+    ((NGX_HTTP_HEAO_SID_BYTES * 4 + 2) / 3)
 #define NGX_HTTP_HEAO_CSRF_BYTES        24
 #define NGX_HTTP_HEAO_TOKEN_BYTES       16      /* captcha ids, tickets */
-#define NGX_HTTP_HEAO_TOKEN_LEN         ((NGX_HTTP_HEAO_TOKEN_BYTES * 4 + 2) / 3)
+#define NGX_HTTP_HEAO_TOKEN_LEN                                               \
+    ((NGX_HTTP_HEAO_TOKEN_BYTES * 4 + 2) / 3)
 #define NGX_HTTP_HEAO_TICKET_PREFIX     "heao:ct:"
 #define NGX_HTTP_HEAO_SECRET_MIN        32
 #define NGX_HTTP_HEAO_EXAM_NO_LEN       14

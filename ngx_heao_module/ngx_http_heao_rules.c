@@ -131,12 +131,14 @@ ngx_http_heao_rules_read(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
     sections = json_object_get(json, "sections");
 
     if (!json_is_array(sections)) {
-        return ngx_http_heao_malformed(r, app, "志愿信息缺少sections数组",
+        return ngx_http_heao_malformed(r, app,
+                                       "志愿信息缺少sections数组",
                                        "application.sections");
     }
 
     if (json_array_size(sections) > b->nsections) {
-        return ngx_http_heao_malformed(r, app, "志愿段数超过本批次的设置",
+        return ngx_http_heao_malformed(r, app,
+                                       "志愿段数超过本批次的设置",
                                        "application.sections");
     }
 
@@ -172,7 +174,9 @@ ngx_http_heao_rules_read(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
         n = json_array_size(slots);
 
         if (n > sec->slots) {
-            return ngx_http_heao_malformed(r, app, "志愿个数超过本批次的设置",
+            return ngx_http_heao_malformed(r, app,
+                                           "志愿个数超过"
+                                           "本批次的设置",
                                            "sections[%ui].slots", s);
         }
 
@@ -237,7 +241,8 @@ ngx_http_heao_rules_read_slot(ngx_http_heao_app_t *app,
         if (!json_is_array(majors)
             || json_array_size(majors) > sec->places)
         {
-            app->message = "专业应为数组，且不超过本批次的专业个数";
+            app->message = "专业应为数组，"
+                           "且不超过本批次的专业个数";
             app->field.data = field_majors;
             app->field.len = sizeof(field_majors) - 1;
             return NGX_ABORT;
@@ -322,7 +327,8 @@ ngx_http_heao_rules_slot(ngx_http_request_t *r, ngx_http_heao_app_t *app,
 
         if (slot->adjust != NGX_HTTP_HEAO_ADJUST_UNSET) {
             ngx_http_heao_fail("F3", NGX_HTTP_HEAO_PLACE_ADJUST,
-                               "未填写院校代号，不能选择专业调剂");
+                               "未填写院校代号，"
+                               "不能选择专业调剂");
         }
 
         return NGX_OK;
@@ -339,7 +345,8 @@ ngx_http_heao_rules_slot(ngx_http_request_t *r, ngx_http_heao_app_t *app,
 
         if (slot->in == NULL) {
             ngx_http_heao_fail("F2", NGX_HTTP_HEAO_PLACE_INST,
-                               "院校代号%V在本批次不存在", &slot->inst);
+                               "院校代号%V在本批次不存在",
+                               &slot->inst);
         }
     }
 
@@ -359,7 +366,8 @@ ngx_http_heao_rules_slot(ngx_http_request_t *r, ngx_http_heao_app_t *app,
 
         if (empty) {
             ngx_http_heao_fail("F4", (ngx_int_t) k,
-                               "专业%ui未填写，不能填写专业%ui", empty, k + 1);
+                               "专业%ui未填写，不能填写专业%ui",
+                               empty, k + 1);
             empty = 0;
         }
 
@@ -457,7 +465,8 @@ ngx_http_heao_rules_classes(ngx_http_request_t *r, ngx_http_heao_app_t *app,
 
         if (mj->cls != fm->cls
             && ngx_http_heao_rules_error(r, app, "F8", s, j, (ngx_int_t) k,
-                   "专业%ui(%V)与专业%ui(%V)不属同一类，须在不同志愿中填报",
+                   "专业%ui(%V)与专业%ui(%V)不属同一类，"
+                   "须在不同志愿中填报",
                    k + 1, &ngx_http_heao_class_names[mj->cls], first + 1,
                    &ngx_http_heao_class_names[fm->cls])
                != NGX_OK)
@@ -472,8 +481,9 @@ ngx_http_heao_rules_classes(ngx_http_request_t *r, ngx_http_heao_app_t *app,
         if (other->in == slot->in && other->cls == slot->cls) {
             return ngx_http_heao_rules_error(r, app, "F8", s, j,
                        NGX_HTTP_HEAO_PLACE_INST,
-                       "院校%V已在%V%ui中以%V专业填报，同一院校只能以不同类别"
-                       "再次填报", &slot->inst, &sec->title, m + 1,
+                       "院校%V已在%V%ui中以%V专业填报，"
+                       "同一院校只能以不同类别再次填报",
+                       &slot->inst, &sec->title, m + 1,
                        &ngx_http_heao_class_names[slot->cls]);
         }
     }
@@ -757,7 +767,6 @@ ngx_http_heao_rules_checksum(ngx_http_request_t *r, ngx_str_t *canonical,
     }
 
     ngx_hex_dump(checksum->data, md, NGX_HTTP_HEAO_CHECKSUM_LEN / 2);
-    ngx_strlow(checksum->data, checksum->data, NGX_HTTP_HEAO_CHECKSUM_LEN);
 
     checksum->len = NGX_HTTP_HEAO_CHECKSUM_LEN;
     checksum->data[checksum->len] = '\0';

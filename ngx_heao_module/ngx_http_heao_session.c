@@ -299,7 +299,8 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
         return ngx_http_heao_answer(r,
                    ngx_http_heao_send_error(r, NGX_HTTP_FORBIDDEN, "csrf",
-                                            NULL, "页面已过期，请刷新后重试"));
+                                            NULL, "页面已过期，"
+                                                  "请刷新后重试"));
     }
 
     return NGX_OK;
@@ -333,7 +334,8 @@ ngx_http_heao_session_create(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     }
 
     if (ngx_http_heao_random_token(r, NGX_HTTP_HEAO_SID_BYTES, &sid) != NGX_OK
-        || ngx_http_heao_random_token(r, NGX_HTTP_HEAO_CSRF_BYTES, &csrf) != NGX_OK
+        || ngx_http_heao_random_token(r, NGX_HTTP_HEAO_CSRF_BYTES, &csrf)
+           != NGX_OK
         || ngx_http_heao_session_key(r, &sid, &key) != NGX_OK)
     {
         return NGX_ERROR;
