@@ -176,6 +176,7 @@
      * for every HTTP answer; data is the parsed JSON body or {}.
      * opts.auth === false: a 401 is returned instead of leaving the page.
      * opts.timeout: milliseconds before the request counts as lost.
+     * opts.csrf === false: no X-CSRF-Token, for the public POSTs (captcha).
      */
 
     async function api(method, path, body, opts) {
@@ -190,7 +191,9 @@
             payload = typeof body === 'string' ? body : JSON.stringify(body);
         }
 
-        if (method !== 'GET' && path !== '/api/login') {
+        if (method !== 'GET' && path !== '/api/login'
+            && opts.csrf !== false)
+        {
             headers['X-CSRF-Token'] = await csrfToken();
         }
 

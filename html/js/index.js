@@ -1,5 +1,6 @@
 /*
- * heao: the entry page: the batches of the year and the login form (A1).
+ * heao: the entry page: the batches of the year and the login form (A1)
+ * with its slider captcha (A2, js/captcha.js).
  *
  * The format checks here mirror the server's so that a typing slip is
  * caught before a request; the server's answer stays the truth.
@@ -14,6 +15,8 @@
     var ID_CHECK = '10X98765432';
     var FIELDS = ['exam_no', 'id_no', 'password', 'captcha_ticket'];
     var BATCHES_RETRY_MS = 10000;
+
+    var captcha = null;
 
 
     /* full-width digits and letters as a Chinese input method types them */
@@ -127,11 +130,11 @@
             list = el('ul');
 
             items.forEach(function (it) {
-                var target = it.field && it.field !== 'captcha_ticket'
-                             ? it.field : null;
+                var target = it.field === 'captcha_ticket' ? 'captcha'
+                                                           : it.field;
 
-                list.append(el('li', null, target
-                    ? el('a', {href: '#' + target, 'data-focus': target,
+                list.append(el('li', null, it.field
+                    ? el('a', {href: '#' + target, 'data-focus': it.field,
                                text: it.text})
                     : it.text));
             });
@@ -152,6 +155,9 @@
     function values() {
         var exam = document.getElementById('exam_no');
         var id = document.getElementById('id_no');
+
+        /* a ticket past its time is dropped here, not sent */
+        captcha.ticket();
 
         exam.value = halfWidth(exam.value);
         id.value = halfWidth(id.value).toUpperCase();
@@ -180,6 +186,18 @@
         });
 
         return items;
+    }
+
+
+    /* the field at fault takes the focus; the captcha's is its widget */
+
+    function focusField(field) {
+        if (field === 'captcha_ticket') {
+            captcha.focus();
+
+        } else {
+            document.getElementById(field).focus();
+        }
     }
 
 
@@ -219,6 +237,9 @@
         } finally {
             btn.disabled = false;
             btn.textContent = '登录';
+
+            /* the server spends a ticket on any answer: verify again */
+            captcha.reset();
         }
 
         if (r.status === 200) {
@@ -238,16 +259,11 @@
         if (r.status === 400 && FIELDS.indexOf(field) >= 0) {
             setError(field, text);
             showSummary([{field: field, text: text}]);
-
-            if (field !== 'captcha_ticket') {
-                document.getElementById(field).focus();
-                return;
-            }
-
-        } else {
-            showSummary([{text: text}]);
+            focusField(field);
+            return;
         }
 
+        showSummary([{text: text}]);
         document.getElementById('login-summary').focus();
     }
 
@@ -352,6 +368,16 @@
             document.getElementById('expired').hidden = false;
         }
 
+        captcha = HeaoCaptcha.attach(document.getElementById('captcha'),
+            function (ticket) {
+                document.getElementById('captcha_ticket').value = ticket;
+
+                if (ticket) {
+                    setError('captcha_ticket', null);
+                }
+            },
+            {describedby: 'captcha-hint captcha_ticket-err'});
+
         form.addEventListener('submit', submit);
 
         /* an error goes away as soon as its field is edited */
@@ -367,7 +393,7 @@
 
                 if (target) {
                     ev.preventDefault();
-                    document.getElementById(target).focus();
+                    focusField(target);
                 }
             });
 
