@@ -42,6 +42,8 @@ static char *ngx_http_heao_kdf_pool(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_heao_login_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_heao_check_bounds(ngx_conf_t *cf, void *post,
+    void *data);
 static ngx_int_t ngx_http_heao_read_secret(ngx_conf_t *cf,
     ngx_http_heao_main_conf_t *hmcf);
 static ngx_int_t ngx_http_heao_init_process(ngx_cycle_t *cycle);
@@ -49,15 +51,15 @@ static void ngx_http_heao_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_conf_num_bounds_t  ngx_http_heao_pool_bounds = {
-    ngx_conf_check_num_bounds, 1, 64
+    ngx_http_heao_check_bounds, 1, 64
 };
 
 static ngx_conf_num_bounds_t  ngx_http_heao_queue_bounds = {
-    ngx_conf_check_num_bounds, 0, 65536
+    ngx_http_heao_check_bounds, 0, 65536
 };
 
 static ngx_conf_num_bounds_t  ngx_http_heao_ops_bounds = {
-    ngx_conf_check_num_bounds, 1, 16
+    ngx_http_heao_check_bounds, 1, 16
 };
 
 
@@ -1119,6 +1121,31 @@ ngx_http_heao_kdf_pool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* like nginx's own bounds check, but naming the directive and the value */
+
+static char *
+ngx_http_heao_check_bounds(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_conf_num_bounds_t  *bounds = post;
+    ngx_int_t              *np = data;
+
+    ngx_str_t  *value;
+
+    if (*np >= bounds->low && *np <= bounds->high) {
+        return NGX_CONF_OK;
+    }
+
+    value = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive, "
+                       "it must be between %i and %i",
+                       &value[1], &value[0], bounds->low, bounds->high);
+
+    return NGX_CONF_ERROR;
 }
 
 
