@@ -671,7 +671,12 @@ async function lapses(browser, problems) {
             headers: { 'Retry-After': '5' },
             body: '{"error":"unavailable","message":"系统繁忙，请稍后重试"}'
         }));
-        await page.keyboard.press('Enter');
+        /* wait for the mocked answer itself, not only for the state */
+        await Promise.all([
+            page.waitForResponse((res) => res.url().endsWith('/api/captcha')
+                                          && res.status() === 503),
+            page.keyboard.press('Enter')
+        ]);
         await waitState(page, 'idle');
         await page.waitForSelector('#busy:not([hidden])');
         contains(await page.textContent('#busy'), '系统繁忙', 'banner');
