@@ -115,9 +115,12 @@ ngx_http_heao_catalog_done(void)
     }
 
     ngx_http_heao_catalog_free(ld->next);
-    ngx_http_heao_catalog_free(ld->current);
-
     ld->next = NULL;
+
+    if (ld->current && ld->current->refs == 0) {
+        ngx_http_heao_catalog_free(ld->current);
+    }
+
     ld->current = NULL;
 }
 
@@ -127,8 +130,14 @@ ngx_http_heao_catalog_get(ngx_http_heao_ctx_t *ctx, ngx_int_t *rc)
 {
     ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
 
+    if (ctx->catalog) {
+        return ctx->catalog;
+    }
+
     if (ld->current) {
-        return ld->current;
+        ctx->catalog = ld->current;
+        ctx->catalog->refs++;
+        return ctx->catalog;
     }
 
     if (ld->failed
@@ -158,9 +167,23 @@ ngx_http_heao_catalog_get(ngx_http_heao_ctx_t *ctx, ngx_int_t *rc)
 void
 ngx_http_heao_catalog_forget(ngx_http_heao_ctx_t *ctx)
 {
+    ngx_http_heao_catalog_t  *cat;
+
     if (ctx->catalog_wait) {
         ngx_queue_remove(&ctx->queue);
         ctx->catalog_wait = 0;
+    }
+
+    cat = ctx->catalog;
+
+    if (cat == NULL) {
+        return;
+    }
+
+    ctx->catalog = NULL;
+
+    if (--cat->refs == 0 && cat != ngx_http_heao_catalog_loader.current) {
+        ngx_http_heao_catalog_free(cat);
     }
 }
 
@@ -364,7 +387,12 @@ ngx_http_heao_catalog_result(void *data, ngx_int_t rc, PGresult *res)
         rc = ngx_http_heao_catalog_entries(res);
 
         if (rc == NGX_OK) {
-            ngx_http_heao_catalog_free(ld->current);
+            /* requests still holding the old one free it when done */
+
+            if (ld->current && ld->current->refs == 0) {
+                ngx_http_heao_catalog_free(ld->current);
+            }
+
             ld->current = ld->next;
             ld->next = NULL;
 

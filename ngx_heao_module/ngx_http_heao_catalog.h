@@ -69,12 +69,17 @@ typedef struct {
 } ngx_http_heao_batch_t;
 
 
-typedef struct {
+/*
+ * A catalog is swapped in whole on reload; one that requests still hold
+ * lives on until the last of them is done with it.
+ */
+struct ngx_http_heao_catalog_s {
     ngx_pool_t                  *pool;
     int64_t                      version;
     ngx_http_heao_batch_t       *batches;
     ngx_uint_t                   nbatches;
-} ngx_http_heao_catalog_t;
+    ngx_uint_t                   refs;          /* requests holding it */
+};
 
 
 ngx_int_t ngx_http_heao_catalog_init(ngx_cycle_t *cycle,
@@ -82,9 +87,11 @@ ngx_int_t ngx_http_heao_catalog_init(ngx_cycle_t *cycle,
 void ngx_http_heao_catalog_done(void);
 
 /*
- * Returns the worker's catalog.  While it is not loaded yet, returns NULL
- * with *rc NGX_DONE (the action runs again once it is) or NGX_ERROR (it
- * could not be loaded: answer 503).
+ * Returns the worker's catalog, held for the request until its cleanup
+ * (ngx_http_heao_catalog_forget), so that pointers into it stay valid
+ * across the request's backend calls.  While it is not loaded yet,
+ * returns NULL with *rc NGX_DONE (the action runs again once it is) or
+ * NGX_ERROR (it could not be loaded: answer 503).
  */
 ngx_http_heao_catalog_t *ngx_http_heao_catalog_get(ngx_http_heao_ctx_t *ctx,
     ngx_int_t *rc);

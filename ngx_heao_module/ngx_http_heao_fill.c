@@ -46,6 +46,8 @@ static json_t *ngx_http_heao_fill_result(ngx_http_request_t *r,
 static void ngx_http_heao_fill_cleanup(void *data);
 static ngx_uint_t ngx_http_heao_valid_uuid(const char *s);
 static char *ngx_http_heao_cstr(ngx_pool_t *pool, ngx_str_t *s);
+static ngx_int_t ngx_http_heao_device(ngx_http_request_t *r,
+    ngx_str_t *device);
 
 
 static ngx_str_t  ngx_http_heao_reasons[][2] = {
@@ -442,11 +444,8 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         ngx_sprintf(p, "%T.%03M%Z", ctx->arrived, ctx->arrived_msec);
 
-        ngx_str_null(&device);
-
-        if (r->headers_in.user_agent) {
-            device = r->headers_in.user_agent->value;
-            device.len = ngx_min(device.len, NGX_HTTP_HEAO_DEVICE_MAX);
+        if (ngx_http_heao_device(r, &device) != NGX_OK) {
+            return NGX_ERROR;
         }
 
         /* libpq takes text parameters NUL terminated */
@@ -459,7 +458,7 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         values[5] = (char *) fl->checksum.data;
         values[6] = (char *) p;
         values[7] = ngx_http_heao_cstr(r->pool, &r->connection->addr_text);
-        values[8] = ngx_http_heao_cstr(r->pool, &device);
+        values[8] = (char *) device.data;
 
         if (values[4] == NULL || values[7] == NULL || values[8] == NULL) {
             return NGX_ERROR;
@@ -564,6 +563,10 @@ ngx_http_heao_fill_invalid(ngx_http_request_t *r, ngx_int_t rc,
     }
 
     if (rc != NGX_DECLINED) {
+        if (app->errors) {
+            json_decref(app->errors);
+        }
+
         return NGX_ERROR;
     }
 
@@ -703,7 +706,68 @@ ngx_http_heao_cstr(ngx_pool_t *pool, ngx_str_t *s)
         return NULL;
     }
 
-    *ngx_cpymem(p, s->data, s->len) = '\0';
+    if (s->len) {
+        ngx_memcpy(p, s->data, s->len);
+    }
+
+    p[s->len] = '\0';
 
     return (char *) p;
+}
+
+
+/*
+ * The device of the save history (F14): the User-Agent as valid UTF-8
+ * that PostgreSQL accepts, cut at a character, controls and bytes that
+ * are not UTF-8 shown as "?"; NUL terminated.
+ */
+
+static ngx_int_t
+ngx_http_heao_device(ngx_http_request_t *r, ngx_str_t *device)
+{
+    u_char    *p, *q, *last, *start;
+    uint32_t   u;
+
+    device->data = ngx_pnalloc(r->pool, NGX_HTTP_HEAO_DEVICE_MAX + 1);
+    if (device->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    q = device->data;
+
+    if (r->headers_in.user_agent) {
+        p = r->headers_in.user_agent->value.data;
+        last = p + ngx_min(r->headers_in.user_agent->value.len,
+                           NGX_HTTP_HEAO_DEVICE_MAX);
+
+        while (p < last) {
+            start = p;
+
+            if (*p < 0x80) {
+                *q++ = (*p >= 0x20 && *p != 0x7f) ? *p : '?';
+                p++;
+                continue;
+            }
+
+            u = ngx_utf8_decode(&p, last - p);
+
+            if (u == 0xfffffffe) {
+                /* a character cut by the limit */
+                break;
+            }
+
+            if (u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)) {
+                *q++ = '?';
+                p = start + 1;
+                continue;
+            }
+
+            q = ngx_cpymem(q, start, p - start);
+        }
+    }
+
+    *q = '\0';
+    device->len = q - device->data;
+
+    return NGX_OK;
 }

@@ -189,9 +189,10 @@ ngx_http_heao_parse_body(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
     ctx->body = json_loadb((char *) p, len, JSON_REJECT_DUPLICATES, &err);
     if (ctx->body == NULL) {
+        /* jansson's text quotes the body, which may hold a password */
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "heao: bad json in request body at %d: %s",
-                      err.position, err.text);
+                      "heao: bad json in request body at byte %d",
+                      err.position);
         goto bad_json;
     }
 

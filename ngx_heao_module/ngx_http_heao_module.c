@@ -443,7 +443,9 @@ ngx_http_heao_route(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             continue;
         }
 
-        if (r->method & rt->method) {
+        if ((r->method & rt->method)
+            || (r->method == NGX_HTTP_HEAD && rt->method == NGX_HTTP_GET))
+        {
             ctx->action = rt->action;
             return NGX_OK;
         }
@@ -1232,6 +1234,10 @@ ngx_http_heao_init_process(ngx_cycle_t *cycle)
     ngx_http_heao_worker.redis = ngx_http_heao_redis_create(cycle,
                                                             &hmcf->redis);
     if (ngx_http_heao_worker.redis == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_heao_kdf_init(cycle, hmcf) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -63,7 +63,8 @@ typedef enum {
 } ngx_http_heao_lua_e;
 
 
-typedef struct ngx_http_heao_ctx_s  ngx_http_heao_ctx_t;
+typedef struct ngx_http_heao_ctx_s      ngx_http_heao_ctx_t;
+typedef struct ngx_http_heao_catalog_s  ngx_http_heao_catalog_t;
 
 /*
  * An action runs a request from step to step: it returns NGX_AGAIN while
@@ -137,6 +138,7 @@ struct ngx_http_heao_ctx_s {
 
     void                        *data;          /* the action's own state */
     ngx_queue_t                  queue;         /* waiting for the catalog */
+    ngx_http_heao_catalog_t     *catalog;       /* held while it lives */
 
     unsigned                     catalog_wait:1;
     unsigned                     finalized:1;

@@ -341,3 +341,27 @@ GET /api/nothing/here
 --- error_code: 404
 --- response_body chomp
 {"error":"not_found","message":"请求的接口不存在"}
+
+
+
+=== TEST 28: O3 a body that is not JSON is not quoted in the log
+--- request eval
+"POST /api/login\n"
+. qq({"exam_no":"21419900000019","password":"MySecret\@2021\xff"})
+--- more_headers
+Content-Type: application/json
+--- error_code: 400
+--- response_body chomp
+{"error":"bad_json","message":"请求内容不是有效的JSON对象"}
+--- no_error_log
+MySecret
+[error]
+
+
+
+=== TEST 29: R1 HEAD of a GET endpoint answers its headers
+--- request
+HEAD /api/batches
+--- response_headers
+Content-Type: application/json; charset=utf-8
+--- response_body chomp

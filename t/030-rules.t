@@ -384,3 +384,14 @@ GET /api/catalog/11/105
 GET /api/batches
 --- response_body_like chomp
 ^\{"now":\d+,"batches":\[\{"code":"11","name":"本科一批","group":"11","opens_at":\d+,"closes_at":\d+,"open":true,"shape":\{(?=.*"kind":"parallel")(?=.*"slots":6)(?=.*"majors":5)(?=.*"adjust":true)(?=.*"title":"平行志愿").*\}\}\]\}$
+
+
+
+=== TEST 29: A5 the check without a session is refused as unauthenticated
+--- request eval
+main::check(['1105', ['07'], 'agree'])
+--- more_headers
+Content-Type: application/json
+--- error_code: 401
+--- response_body chomp
+{"error":"unauthenticated","message":"请先登录"}

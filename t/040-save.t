@@ -305,3 +305,43 @@ main::headers(45)
 [200, 422, 200]
 --- response_body_like eval
 [ qr/"saves_used":0/, qr/"rule":"F7"/, qr/"saves_used":0/ ]
+
+
+
+=== TEST 20: F14 R1 a User-Agent that is not UTF-8 does not stop a save
+--- request eval
+[ $::BEGIN, main::save(10) ]
+--- more_headers eval
+main::headers(46) . "User-Agent: Mozilla\xff\xfe/5.0\n"
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[ qr/"saves_used":0/, qr/"save_no":1/ ]
+
+
+
+=== TEST 21: F14 the save history keeps the device as valid UTF-8
+--- request eval
+Test::More::is(HeaoTest::psql(qq{
+    select device from heao.save_history where candidate_id =
+      (select id from heao.candidate where exam_no = '$::C[46]{exam_no}')}),
+    'Mozilla??/5.0', 'F14 bytes that are not UTF-8 are kept as "?"');
+[ $::BEGIN, main::save(11) ]
+--- more_headers eval
+main::headers(47) . "User-Agent: " . ('M' x 199) . "中文\n"
+--- error_code eval
+[200, 200]
+
+
+
+=== TEST 22: F14 a device cut at its limit is cut at a whole character
+--- request eval
+Test::More::is(HeaoTest::psql(qq{
+    select device from heao.save_history where candidate_id =
+      (select id from heao.candidate where exam_no = '$::C[47]{exam_no}')}),
+    'M' x 199, 'F14 the device ends before the character the limit cut');
+"GET /api/browse"
+--- more_headers eval
+main::headers(47)
+--- response_body_like chomp
+"saves_used":1
