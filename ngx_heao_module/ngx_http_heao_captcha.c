@@ -32,10 +32,12 @@
 #define NGX_HTTP_HEAO_CAPTCHA_TTL       120     /* seconds, A2 */
 
 #define NGX_HTTP_HEAO_CAPTCHA_PREFIX    "heao:cap:"
+#define NGX_HTTP_HEAO_CAPTCHA_RATE      "heao:capr:"
 
 
 typedef enum {
-    NGX_HTTP_HEAO_CAPTCHA_RENDER = 0,
+    NGX_HTTP_HEAO_CAPTCHA_LIMIT = 0,
+    NGX_HTTP_HEAO_CAPTCHA_RENDER,
     NGX_HTTP_HEAO_CAPTCHA_STORE,
     NGX_HTTP_HEAO_CAPTCHA_SEND
 } ngx_http_heao_captcha_step_e;
@@ -86,10 +88,53 @@ ngx_http_heao_captcha_new(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
     cp = ctx->data;
 
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
     switch (ctx->step) {
 
+    case NGX_HTTP_HEAO_CAPTCHA_LIMIT:
+
+        /* drawing costs a thread: a client address gets so many a window */
+
+        p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_CAPTCHA_RATE)
+                                 + r->connection->addr_text.len
+                                 + 2 * NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        argv[0] = (char *) p;
+        len[0] = ngx_sprintf(p, NGX_HTTP_HEAO_CAPTCHA_RATE "%V",
+                             &r->connection->addr_text)
+                 - p;
+        p += len[0];
+
+        argv[1] = (char *) p;
+        len[1] = ngx_sprintf(p, "%ui", hmcf->captcha_limit) - p;
+        p += len[1];
+
+        argv[2] = (char *) p;
+        len[2] = ngx_sprintf(p, "%M", hmcf->captcha_window / 1000) - p;
+
+        ctx->step = NGX_HTTP_HEAO_CAPTCHA_RENDER;
+
+        return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_RATE, 1, 3,
+                                        argv, len);
+
     case NGX_HTTP_HEAO_CAPTCHA_RENDER:
-        hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "captcha");
+        }
+
+        rc = ngx_atoi(((ngx_str_t *) ctx->reply->elts)[0].data,
+                      ((ngx_str_t *) ctx->reply->elts)[0].len);
+
+        if (rc > 0) {
+            return ngx_http_heao_send_json(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                       json_pack("{s:s, s:i, s:s}",
+                                 "error", "too_many", "retry_after", (int) rc,
+                                 "message", "验证请求过于频繁，请稍后再试"));
+        }
 
         cp = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_captcha_t));
         if (cp == NULL) {

@@ -44,6 +44,8 @@ static char *ngx_http_heao_login_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_heao_check_bounds(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_heao_read_secret(ngx_conf_t *cf,
     ngx_http_heao_main_conf_t *hmcf);
 static ngx_int_t ngx_http_heao_init_process(ngx_cycle_t *cycle);
@@ -231,6 +233,13 @@ static ngx_command_t  ngx_http_heao_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, captcha),
+      NULL },
+
+    { ngx_string("heao_captcha_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_heao_captcha_limit,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("heao_secure_cookie"),
@@ -863,6 +872,8 @@ ngx_http_heao_create_main_conf(ngx_conf_t *cf)
 
     hmcf->max_body = NGX_CONF_UNSET_SIZE;
     hmcf->captcha = NGX_CONF_UNSET;
+    hmcf->captcha_limit = NGX_CONF_UNSET_UINT;
+    hmcf->captcha_window = NGX_CONF_UNSET_MSEC;
     hmcf->secure_cookie = NGX_CONF_UNSET;
 
     return hmcf;
@@ -909,6 +920,8 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_size_value(hmcf->max_body, 16384);
     ngx_conf_init_value(hmcf->captcha, 1);
+    ngx_conf_init_uint_value(hmcf->captcha_limit, 30);
+    ngx_conf_init_msec_value(hmcf->captcha_window, 60 * 1000);
     ngx_conf_init_value(hmcf->secure_cookie, 0);
 
     if (hmcf->pg.conninfo.len == 0) {
@@ -1196,6 +1209,46 @@ ngx_http_heao_login_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     hmcf->addr_failures = n;
+
+    return NGX_CONF_OK;
+}
+
+
+/* heao_captcha_limit <challenges per address> <window> */
+
+static char *
+ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_heao_main_conf_t *hmcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (hmcf->captcha_limit != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n <= 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    hmcf->captcha_limit = n;
+
+    hmcf->captcha_window = ngx_parse_time(&value[2], 0);
+    if (hmcf->captcha_window == (ngx_msec_t) NGX_ERROR
+        || hmcf->captcha_window < 1000)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive",
+                           &value[2], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

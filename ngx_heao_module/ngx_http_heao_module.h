@@ -59,6 +59,7 @@ typedef enum {
     NGX_HTTP_HEAO_LUA_LOGIN_FAILED,
     NGX_HTTP_HEAO_LUA_SET_EX,
     NGX_HTTP_HEAO_LUA_CAPTCHA_CHECK,
+    NGX_HTTP_HEAO_LUA_RATE,
     NGX_HTTP_HEAO_LUA_LAST
 } ngx_http_heao_lua_e;
 
@@ -97,6 +98,8 @@ typedef struct {
 
     size_t                       max_body;
     ngx_flag_t                   captcha;
+    ngx_uint_t                   captcha_limit;
+    ngx_msec_t                   captcha_window;
     ngx_flag_t                   secure_cookie;
 } ngx_http_heao_main_conf_t;
 

@@ -108,7 +108,19 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
       "  return 0\n"
       "end\n"
       "redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])\n"
-      "return 1\n" }
+      "return 1\n" },
+
+    /*
+     * KEYS[1] counter; ARGV limit, window: 0 within the limit, else the
+     * seconds until the window ends; increment and expiry stay together
+     */
+    { "rate",
+      "local n = redis.call('INCR', KEYS[1])\n"
+      "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end\n"
+      "if n <= tonumber(ARGV[1]) then return 0 end\n"
+      "local t = redis.call('TTL', KEYS[1])\n"
+      "if t < 1 then t = 1 end\n"
+      "return t\n" }
 };
 
 

@@ -155,3 +155,12 @@ $c
 --- must_die
 --- error_log
 invalid value "4096" in "heao_kdf_memlimit" directive, it must be at least 8k
+
+
+
+=== TEST 14: O1 a captcha limit of no challenges
+--- http_config eval
+HeaoTest::heao_http_config(captcha_limit => '0 1m')
+--- must_die
+--- error_log
+invalid value "0" in "heao_captcha_limit" directive

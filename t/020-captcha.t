@@ -196,3 +196,19 @@ my $bad = { %{ $::C[23] }, password => 'Wrong@2021!' };
 Content-Type: application/json
 --- error_code eval
 [401, 400]
+
+
+
+=== TEST 12: A2 an address gets so many challenges a window, then a wait
+--- http_config eval
+HeaoTest::heao_http_config(captcha => 'on', captcha_limit => '2 1m')
+--- request eval
+HeaoTest::redis('DEL', 'heao:capr:127.0.0.1');
+[ ("POST /api/captcha\n{}") x 3 ]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200, 429]
+--- response_body_like eval
+[ qr/"id"/, qr/"id"/,
+  qr/^\{"error":"too_many","retry_after":(60|59),"message":"验证请求过于频繁，请稍后再试"\}$/ ]

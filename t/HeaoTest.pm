@@ -40,6 +40,7 @@ sub heao_http_config {
     my $extra = $opt{extra} // '';
     my $limit = $opt{login_limit} // '5 15m 1000';
     my $captcha = $opt{captcha} // 'off';
+    my $captcha_limit = $opt{captcha_limit} // '1000 1m';
 
     return <<"EOT";
     heao_pg "host=127.0.0.1 port=$PG_PORT dbname=heao user=heao";
@@ -50,6 +51,7 @@ sub heao_http_config {
     heao_secret_file $ENV{TEST_NGINX_SECRET_FILE};
     heao_captcha $captcha;
     heao_login_limit $limit;
+    heao_captcha_limit $captcha_limit;
 $extra
 EOT
 }
