@@ -33,8 +33,8 @@
 #define HEAO_BENCH_EPOCH         946684800      /* 2000-01-01 UTC */
 
 
-static const char  *digits[] = { "零", "一", "二", "三", "四", "五", "六",
-                                 "七", "八", "九" };
+static const char  *digits[] = { "零", "一", "二", "三", "四", "五",
+                                 "六", "七", "八", "九" };
 
 
 static void
