@@ -11,7 +11,7 @@ CC_OPT     ?= -g -O2 -fstack-protector-strong -Wformat \
 LD_OPT     ?= -Wl,-z,relro -Wl,-z,now -fPIC
 SOURCES    := config $(wildcard ngx_heao_module/*.c ngx_heao_module/*.h)
 
-.PHONY: all help deps run stop test test-unit test-browser clean
+.PHONY: all help deps run stop test test-unit test-browser bench clean
 
 all: $(MODULE)
 
@@ -21,6 +21,7 @@ help:
 	@echo "make run      start PostgreSQL, Redis and nginx with the demo year"
 	@echo "make stop     stop what make run started"
 	@echo "make test     run every suite against real backends"
+	@echo "make bench    measure the hot paths against the machine's ceilings"
 	@echo "make clean    remove $(BUILD)/"
 
 deps:
@@ -55,6 +56,18 @@ stop:
 
 test: $(MODULE)
 	@tools/test
+
+# the bench's helpers: the roster generator and the hash-rate ceiling
+$(BUILD)/heao-bench-roster: bench/heao-bench-roster.c
+	@mkdir -p $(BUILD)
+	cc -O2 -Wall -Werror $< -lsodium -o $@
+
+$(BUILD)/heao-hashrate: bench/heao-hashrate.c
+	@mkdir -p $(BUILD)
+	cc -O2 -Wall -Werror -pthread $< -lsodium -o $@
+
+bench: $(MODULE) $(BUILD)/heao-bench-roster $(BUILD)/heao-hashrate
+	@bench/run
 
 clean:
 	rm -rf $(BUILD)

@@ -2,14 +2,20 @@
 
 -- an application as saved, with the names of its institutions and majors
 -- from the batch's catalog and the titles of its sections; empty slots and
--- places left out
+-- places left out.  The planner guesses 100 rows for each
+-- jsonb_array_elements, so the nested guesses pass jit_above_cost and
+-- every call paid 50-100 ms of JIT compiling for 0.5 ms of work (make
+-- bench, docs/PERFORMANCE.md): jit is off here.  PL/pgSQL keeps the plan
+-- for the connection, where a SQL function is planned at every call.
 create or replace function heao.application_named(p_batch text,
     p_content jsonb)
     returns json
-    language sql
+    language plpgsql
     stable
+    set jit = off
 as $$
-    select json_build_object('sections', coalesce(json_agg(
+begin
+    return (select json_build_object('sections', coalesce(json_agg(
         json_build_object(
             'title', b.shape -> 'sections' -> (s.ord::int - 1) ->> 'title',
             'slots', (
@@ -43,7 +49,8 @@ as $$
       from heao.batch b
      cross join jsonb_array_elements(p_content -> 'sections')
            with ordinality s(v, ord)
-     where b.code = p_batch
+     where b.code = p_batch);
+end;
 $$;
 
 comment on function heao.application_named(text, jsonb) is
