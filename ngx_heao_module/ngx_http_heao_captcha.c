@@ -133,7 +133,8 @@ ngx_http_heao_captcha_new(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return ngx_http_heao_send_json(r, NGX_HTTP_TOO_MANY_REQUESTS,
                        json_pack("{s:s, s:i, s:s}",
                                  "error", "too_many", "retry_after", (int) rc,
-                                 "message", "验证请求过于频繁，请稍后再试"));
+                                 "message", "验证请求过于频繁，"
+                                            "请稍后再试"));
         }
 
         cp = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_captcha_t));

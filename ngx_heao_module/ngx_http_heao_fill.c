@@ -15,6 +15,9 @@
 
 #define NGX_HTTP_HEAO_UUID_LEN          36
 #define NGX_HTTP_HEAO_DEVICE_MAX        200     /* of the User-Agent kept */
+#define NGX_HTTP_HEAO_BROWSE_KEY        "heao:b:"
+#define NGX_HTTP_HEAO_BROWSE_GEN        "heao:bg:"
+#define NGX_HTTP_HEAO_BROWSE_TTL        300     /* seconds */
 
 
 /* the steps that every fill action shares */
@@ -24,6 +27,14 @@ typedef enum {
     NGX_HTTP_HEAO_FILL_STATE,
     NGX_HTTP_HEAO_FILL_DONE
 } ngx_http_heao_fill_step_e;
+
+
+typedef enum {
+    NGX_HTTP_HEAO_BROWSE_SESSION = 0,
+    NGX_HTTP_HEAO_BROWSE_CACHE,
+    NGX_HTTP_HEAO_BROWSE_READ,
+    NGX_HTTP_HEAO_BROWSE_DONE
+} ngx_http_heao_browse_step_e;
 
 
 typedef struct {
@@ -44,6 +55,15 @@ static ngx_int_t ngx_http_heao_no_change(ngx_http_request_t *r,
 static json_t *ngx_http_heao_fill_result(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, const char *what);
 static void ngx_http_heao_fill_cleanup(void *data);
+static ngx_array_t *ngx_http_heao_browse_keys(ngx_http_request_t *r,
+    ngx_str_t *candidate);
+static ngx_int_t ngx_http_heao_browse_call(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_array_t *keys, ngx_uint_t script,
+    ngx_str_t *args);
+static ngx_int_t ngx_http_heao_browse_send(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_array_t *keys, json_t *json);
+static void ngx_http_heao_browse_stored(void *data, ngx_int_t rc,
+    redisReply *reply);
 static ngx_uint_t ngx_http_heao_valid_uuid(const char *s);
 static char *ngx_http_heao_cstr(ngx_pool_t *pool, ngx_str_t *s);
 static ngx_int_t ngx_http_heao_device(ngx_http_request_t *r,
@@ -381,6 +401,7 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     ngx_int_t               rc;
     ngx_str_t               canonical, summary, content, device;
     const char             *status, *values[9];
+    ngx_array_t            *keys;
     ngx_http_heao_app_t     app;
     ngx_http_heao_fill_t   *fl;
     ngx_http_heao_batch_t  *b;
@@ -472,23 +493,46 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
     fl = ctx->data;
 
-    fl->state = ngx_http_heao_fill_result(r, ctx, "save");
-    if (fl->state == NULL) {
-        return ngx_http_heao_backend_error(r, ctx, "save");
+    if (ctx->step == NGX_HTTP_HEAO_FILL_STATE) {
+        fl->state = ngx_http_heao_fill_result(r, ctx, "save");
+        if (fl->state == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "save");
+        }
+
+        status = json_string_value(json_object_get(fl->state, "status"));
+
+        if (status && ngx_strcmp(status, "bad_save_id") == 0) {
+            /* a retry identifier that another candidate used */
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "bad_field", "save_id",
+                                            "save_id已被使用");
+        }
+
+        if (status == NULL || ngx_strcmp(status, "saved") != 0) {
+            rc = ngx_http_heao_no_change(r, fl->state);
+            fl->state = NULL;
+            return rc;
+        }
+
+        keys = ngx_http_heao_browse_keys(r, &ctx->session->candidate);
+        if (keys == NULL) {
+            return NGX_ERROR;
+        }
+
+        /* the candidate's cached browse answer is stale from now on */
+
+        ctx->step = NGX_HTTP_HEAO_FILL_DONE;
+
+        return ngx_http_heao_browse_call(r, ctx, keys,
+                                         NGX_HTTP_HEAO_LUA_BROWSE_FORGET, NULL);
     }
 
-    status = json_string_value(json_object_get(fl->state, "status"));
+    /* NGX_HTTP_HEAO_FILL_DONE: committed, and the cached browse dropped */
 
-    if (status && ngx_strcmp(status, "bad_save_id") == 0) {
-        /* a retry identifier that another candidate used */
-        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_field",
-                                        "save_id", "save_id已被使用");
-    }
-
-    if (status == NULL || ngx_strcmp(status, "saved") != 0) {
-        rc = ngx_http_heao_no_change(r, fl->state);
-        fl->state = NULL;
-        return rc;
+    if (ctx->rc != NGX_OK) {
+        /* committed all the same: the cache lives a few minutes at most */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "heao: a cached browse answer could not be dropped");
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -507,19 +551,27 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 }
 
 
-/* V1: every group the candidate saved in, names joined in PostgreSQL */
+/*
+ * V1: every group the candidate saved in, names joined in PostgreSQL.  The
+ * answer is cached in Redis until the candidate's next save, so that the
+ * rush's browsing costs no PostgreSQL round trip.
+ */
 
 ngx_int_t
 ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
-    json_t      *json;
-    ngx_int_t    rc;
-    const char  *values[1];
+    json_t        *json;
+    ngx_int_t      rc;
+    ngx_str_t     *v, *gen;
+    const char    *values[1];
+    ngx_array_t   *keys;
+
+    keys = ctx->data;
 
     switch (ctx->step) {
 
-    case 0:
-        ctx->step = 1;
+    case NGX_HTTP_HEAO_BROWSE_SESSION:
+        ctx->step = NGX_HTTP_HEAO_BROWSE_CACHE;
 
         rc = ngx_http_heao_session_load(r, ctx);
         if (rc != NGX_DECLINED) {
@@ -528,27 +580,179 @@ ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         /* fall through */
 
-    case 1:
+    case NGX_HTTP_HEAO_BROWSE_CACHE:
         rc = ngx_http_heao_session_loaded(r, ctx, 0);
         if (rc != NGX_OK) {
             return rc;
         }
 
+        keys = ngx_http_heao_browse_keys(r, &ctx->session->candidate);
+        if (keys == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->data = keys;
+        ctx->step = NGX_HTTP_HEAO_BROWSE_READ;
+
+        return ngx_http_heao_browse_call(r, ctx, keys,
+                                         NGX_HTTP_HEAO_LUA_BROWSE_GET, NULL);
+
+    case NGX_HTTP_HEAO_BROWSE_READ:
+        gen = ngx_array_push(keys);
+        if (gen == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(gen, "-");
+
+        if (ctx->rc == NGX_OK && ctx->reply && ctx->reply->nelts == 2) {
+            v = ctx->reply->elts;
+
+            if (v[0].len) {
+                return ngx_http_heao_send_raw(r, NGX_HTTP_OK, &v[0]);
+            }
+
+            *gen = v[1];
+        }
+
+        /* without Redis's answer, PostgreSQL's, and nothing is stored */
+
         values[0] = (char *) ctx->session->candidate.data;
 
-        ctx->step = 2;
+        ctx->step = NGX_HTTP_HEAO_BROWSE_DONE;
 
         return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_BROWSE, 1,
                                      values, NULL);
 
-    default:
+    default: /* NGX_HTTP_HEAO_BROWSE_DONE */
         json = ngx_http_heao_fill_result(r, ctx, "browse");
         if (json == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "browse");
         }
 
-        return ngx_http_heao_send_json(r, NGX_HTTP_OK, json);
+        return ngx_http_heao_browse_send(r, ctx, keys, json);
     }
+}
+
+
+/* the cache key and the generation key of a candidate's browse answer */
+
+static ngx_array_t *
+ngx_http_heao_browse_keys(ngx_http_request_t *r, ngx_str_t *candidate)
+{
+    u_char       *p;
+    ngx_str_t    *k;
+    ngx_array_t  *keys;
+
+    keys = ngx_array_create(r->pool, 3, sizeof(ngx_str_t));
+    if (keys == NULL) {
+        return NULL;
+    }
+
+    k = ngx_array_push_n(keys, 2);
+    if (k == NULL) {
+        return NULL;
+    }
+
+    p = ngx_pnalloc(r->pool, 2 * (sizeof(NGX_HTTP_HEAO_BROWSE_GEN)
+                                  + candidate->len));
+    if (p == NULL) {
+        return NULL;
+    }
+
+    k[0].data = p;
+    k[0].len = ngx_sprintf(p, NGX_HTTP_HEAO_BROWSE_KEY "%V", candidate) - p;
+    p += k[0].len;
+
+    k[1].data = p;
+    k[1].len = ngx_sprintf(p, NGX_HTTP_HEAO_BROWSE_GEN "%V", candidate) - p;
+
+    return keys;
+}
+
+
+/* runs a browse script over the two keys and the given arguments */
+
+static ngx_int_t
+ngx_http_heao_browse_call(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_array_t *keys, ngx_uint_t script, ngx_str_t *args)
+{
+    ngx_str_t   *k;
+    size_t       len[2];
+    const char  *argv[2];
+
+    k = keys->elts;
+
+    argv[0] = (char *) k[0].data;
+    len[0] = k[0].len;
+    argv[1] = (char *) k[1].data;
+    len[1] = k[1].len;
+
+    return ngx_http_heao_redis_call(ctx, script, 2, 2, argv, len);
+}
+
+
+/*
+ * Sends the browse answer, and stores it for the next browse unless a
+ * save moved the generation meanwhile; the store is not waited for.
+ */
+
+static ngx_int_t
+ngx_http_heao_browse_send(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_array_t *keys, json_t *json)
+{
+    u_char       *p;
+    size_t        size, len[5];
+    ngx_str_t     out, *k;
+    const char   *argv[5];
+
+    size = json_dumpb(json, NULL, 0, JSON_COMPACT);
+
+    out.data = ngx_pnalloc(r->pool, size);
+    if (out.data == NULL) {
+        json_decref(json);
+        return NGX_ERROR;
+    }
+
+    out.len = json_dumpb(json, (char *) out.data, size, JSON_COMPACT);
+    json_decref(json);
+
+    k = keys->elts;
+
+    if (k[2].data[0] != '-') {
+        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        argv[0] = (char *) k[0].data;
+        len[0] = k[0].len;
+        argv[1] = (char *) k[1].data;
+        len[1] = k[1].len;
+        argv[2] = (char *) k[2].data;
+        len[2] = k[2].len;
+        argv[3] = (char *) out.data;
+        len[3] = out.len;
+        argv[4] = (char *) p;
+        len[4] = ngx_sprintf(p, "%d", NGX_HTTP_HEAO_BROWSE_TTL) - p;
+
+        /* arguments are copied; no request is waiting for the reply */
+
+        (void) ngx_http_heao_redis_script(ngx_http_heao_worker.redis,
+                                          NGX_HTTP_HEAO_LUA_BROWSE_PUT, 2, 5,
+                                          argv, len,
+                                          ngx_http_heao_browse_stored, NULL,
+                                          ngx_cycle->log);
+    }
+
+    return ngx_http_heao_send_raw(r, NGX_HTTP_OK, &out);
+}
+
+
+static void
+ngx_http_heao_browse_stored(void *data, ngx_int_t rc, redisReply *reply)
+{
+    /* a browse answer not cached is read from PostgreSQL next time */
 }
 
 

@@ -120,7 +120,29 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
       "if n <= tonumber(ARGV[1]) then return 0 end\n"
       "local t = redis.call('TTL', KEYS[1])\n"
       "if t < 1 then t = 1 end\n"
-      "return t\n" }
+      "return t\n" },
+
+    /*
+     * The browse answer of a candidate is cached (V1) under a generation
+     * that every save moves: an answer read from PostgreSQL before a save
+     * committed is not stored after it.  KEYS cache, generation.
+     */
+    { "browse_get",
+      "return { redis.call('GET', KEYS[1]),\n"
+      "         redis.call('GET', KEYS[2]) or '0' }\n" },
+
+    /* ARGV the generation read, the answer, seconds */
+    { "browse_put",
+      "if (redis.call('GET', KEYS[2]) or '0') == ARGV[1] then\n"
+      "  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])\n"
+      "end\n"
+      "return 1\n" },
+
+    { "browse_forget",
+      "redis.call('INCR', KEYS[2])\n"
+      "redis.call('EXPIRE', KEYS[2], 86400)\n"
+      "redis.call('DEL', KEYS[1])\n"
+      "return 1\n" }
 };
 
 

@@ -345,3 +345,29 @@ Test::More::is(HeaoTest::psql(qq{
 main::headers(47)
 --- response_body_like chomp
 "saves_used":1
+
+
+
+=== TEST 23: V1 browse is served from Redis until the next save
+--- request eval
+my $id = HeaoTest::psql(
+    "select id from heao.candidate where exam_no = '$::C[47]{exam_no}'");
+HeaoTest::redis('SET', "heao:b:$id", '{"groups":["cached"]}', 'EX', '60');
+"GET /api/browse"
+--- more_headers eval
+main::headers(47)
+--- response_body chomp
+{"groups":["cached"]}
+
+
+
+=== TEST 24: V1 a save drops the cached browse answer before it is answered
+--- request eval
+main::age(47);
+[ $::BEGIN, main::save(12), "GET /api/browse" ]
+--- more_headers eval
+main::headers(47)
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[ qr/"saves_used":1/, qr/"save_no":2/, qr/^\{"groups":\[\{.*"saves_used":2/ ]

@@ -172,7 +172,9 @@ sub reset_candidate {
         commit;
     });
 
-    redis('DEL', "heao:lf:e:$c->{exam_no}");
+    my $id = psql("select id from heao.candidate"
+                  . " where exam_no = '$c->{exam_no}'");
+    redis('DEL', "heao:lf:e:$c->{exam_no}", "heao:b:$id");
 
     return $c;
 }
