@@ -39,6 +39,7 @@ typedef struct {
     ngx_str_t                    candidate;
     ngx_str_t                    name;
     ngx_str_t                    hash;
+    ngx_str_t                    profile;       /* JSON, for the rules */
     unsigned                     known:1;       /* exam and ID numbers */
     unsigned                     must_change:1;
 } ngx_http_heao_login_t;
@@ -157,7 +158,8 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         if (!ngx_http_heao_kdf_needs_rehash(r, &lg->hash)) {
             ctx->step = NGX_HTTP_HEAO_LOGIN_SESSION;
             return ngx_http_heao_session_create(r, ctx, &lg->candidate,
-                                                &lg->exam_no, &lg->name);
+                                                &lg->exam_no, &lg->name,
+                                                &lg->profile);
         }
 
         /* a hash weaker than the configured cost is replaced now */
@@ -199,7 +201,8 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         ctx->step = NGX_HTTP_HEAO_LOGIN_SESSION;
 
         return ngx_http_heao_session_create(r, ctx, &lg->candidate,
-                                            &lg->exam_no, &lg->name);
+                                            &lg->exam_no, &lg->name,
+                                            &lg->profile);
 
     case NGX_HTTP_HEAO_LOGIN_SESSION:
         if (ctx->rc != NGX_OK) {
@@ -404,7 +407,7 @@ ngx_http_heao_login_counters(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 }
 
 
-/* candidate_id, id_no, name, pw_hash, must_change */
+/* candidate_id, id_no, name, pw_hash, must_change, profile */
 
 static ngx_int_t
 ngx_http_heao_login_lookup(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
@@ -415,12 +418,13 @@ ngx_http_heao_login_lookup(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
     hash = NULL;
 
-    if (ctx->reply && ctx->reply->nelts == 5) {
+    if (ctx->reply && ctx->reply->nelts == 6) {
         v = ctx->reply->elts;
 
         lg->candidate = v[0];
         lg->name = v[2];
         lg->hash = v[3];
+        lg->profile = v[5];
         lg->must_change = v[4].len && v[4].data[0] == 't';
 
         /* compare in constant time, and verify the hash all the same */

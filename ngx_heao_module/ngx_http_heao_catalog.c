@@ -50,7 +50,17 @@ static ngx_int_t ngx_http_heao_catalog_version(PGresult *res);
 static ngx_int_t ngx_http_heao_catalog_batches(PGresult *res);
 static ngx_int_t ngx_http_heao_catalog_shape(ngx_http_heao_catalog_t *cat,
     ngx_http_heao_batch_t *b, const char *text);
+static ngx_int_t ngx_http_heao_catalog_types(ngx_http_heao_catalog_t *cat,
+    ngx_http_heao_batch_t *b, const char *text);
 static ngx_int_t ngx_http_heao_catalog_entries(PGresult *res);
+static ngx_int_t ngx_http_heao_catalog_limits(ngx_pool_t *pool,
+    ngx_http_heao_major_t *mj, const char *text);
+static ngx_int_t ngx_http_heao_catalog_list(ngx_pool_t *pool, ngx_str_t *dst,
+    json_t *list);
+static json_t *ngx_http_heao_catalog_limits_json(ngx_http_heao_major_t *mj);
+static json_t *ngx_http_heao_catalog_list_json(ngx_str_t *list);
+static ngx_int_t ngx_http_heao_catalog_string(ngx_pool_t *pool,
+    ngx_str_t *dst, json_t *obj, const char *key);
 static void ngx_http_heao_catalog_finish(ngx_int_t rc);
 static void ngx_http_heao_catalog_free(ngx_http_heao_catalog_t *cat);
 static void ngx_http_heao_catalog_cleanup(void *data);
@@ -263,10 +273,11 @@ ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
     for (i = 0; i < in->nmajors; i++) {
         mj = &in->majors[i];
 
-        m = json_pack("{s:s%, s:s%, s:s}",
+        m = json_pack("{s:s%, s:s%, s:s, s:o}",
                       "code", mj->code.data, mj->code.len,
                       "name", mj->name.data, mj->name.len,
-                      "class", ngx_http_heao_class_keys[mj->cls]);
+                      "class", ngx_http_heao_class_keys[mj->cls],
+                      "restrictions", ngx_http_heao_catalog_limits_json(mj));
 
         if (m == NULL || json_array_append_new(majors, m) != 0) {
             json_decref(json);
@@ -466,7 +477,7 @@ ngx_http_heao_catalog_version(PGresult *res)
 }
 
 
-/* code, name, group_code, opens_at, closes_at, shape */
+/* code, name, group_code, opens_at, closes_at, shape, candidate_types */
 
 static ngx_int_t
 ngx_http_heao_catalog_batches(PGresult *res)
@@ -518,6 +529,15 @@ ngx_http_heao_catalog_batches(PGresult *res)
             ngx_log_error(NGX_LOG_ERR, ld->log, 0,
                           "heao catalog: batch \"%V\" has a bad shape",
                           &b->code);
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_heao_catalog_types(cat, b, PQgetvalue(res, i, 6))
+            != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                          "heao catalog: batch \"%V\" has bad candidate"
+                          " types", &b->code);
             return NGX_ERROR;
         }
 
@@ -595,7 +615,32 @@ ngx_http_heao_catalog_shape(ngx_http_heao_catalog_t *cat,
 }
 
 
-/* batch_code, inst_code, inst_name, major_code, major_name, major_class */
+/* {"sections": [...]} ends; the candidate types as a JSON array */
+
+static ngx_int_t
+ngx_http_heao_catalog_types(ngx_http_heao_catalog_t *cat,
+    ngx_http_heao_batch_t *b, const char *text)
+{
+    json_t     *list;
+    ngx_int_t   rc;
+
+    list = json_loads(text, 0, NULL);
+    if (list == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_heao_catalog_list(cat->pool, &b->ctypes, list);
+
+    json_decref(list);
+
+    return rc;
+}
+
+
+/*
+ * batch_code, inst_code, inst_name, major_code, major_name, major_class,
+ * restrictions
+ */
 
 static ngx_int_t
 ngx_http_heao_catalog_entries(PGresult *res)
@@ -706,6 +751,15 @@ ngx_http_heao_catalog_entries(PGresult *res)
             mj = &in->majors[in->nmajors++];
             mj->cls = cls;
 
+            if (ngx_http_heao_catalog_limits(pool, mj, PQgetvalue(res, k, 6))
+                != NGX_OK)
+            {
+                ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                              "heao catalog: major \"%V\" of \"%V\" has"
+                              " bad restrictions", &s, &in->code);
+                return NGX_ERROR;
+            }
+
             if (ngx_http_heao_catalog_copy(pool, &mj->code, res, k, 3)
                 != NGX_OK
                 || ngx_http_heao_catalog_copy(pool, &mj->name, res, k, 4)
@@ -719,6 +773,262 @@ ngx_http_heao_catalog_entries(PGresult *res)
 
         b->inst[code] = in;
     }
+
+    return NGX_OK;
+}
+
+
+/* B5: a major's restrictions from their JSON; none leaves mj->limits NULL */
+
+static ngx_int_t
+ngx_http_heao_catalog_limits(ngx_pool_t *pool, ngx_http_heao_major_t *mj,
+    const char *text)
+{
+    json_t                  *json, *age, *v;
+    json_int_t               n;
+    ngx_http_heao_limits_t  *lm;
+
+    if (text[0] == '\0' || ngx_strcmp(text, "{}") == 0) {
+        return NGX_OK;
+    }
+
+    json = json_loads(text, 0, NULL);
+    if (!json_is_object(json)) {
+        goto failed;
+    }
+
+    lm = ngx_pcalloc(pool, sizeof(ngx_http_heao_limits_t));
+    if (lm == NULL) {
+        goto failed;
+    }
+
+    if (ngx_http_heao_catalog_string(pool, &lm->gender, json, "gender")
+        != NGX_OK
+        || ngx_http_heao_catalog_string(pool, &lm->track, json, "track")
+           != NGX_OK
+        || ngx_http_heao_catalog_string(pool, &lm->language, json,
+                                        "language")
+           != NGX_OK
+        || ngx_http_heao_catalog_string(pool, &lm->qualification, json,
+                                        "qualification")
+           != NGX_OK
+        || ngx_http_heao_catalog_string(pool, &lm->directed, json,
+                                        "directed")
+           != NGX_OK)
+    {
+        goto failed;
+    }
+
+    v = json_object_get(json, "ethnicities");
+    if (v && ngx_http_heao_catalog_list(pool, &lm->ethnicities, v) != NGX_OK)
+    {
+        goto failed;
+    }
+
+    v = json_object_get(json, "ethnicities_except");
+    if (v && ngx_http_heao_catalog_list(pool, &lm->refused, v) != NGX_OK) {
+        goto failed;
+    }
+
+    age = json_object_get(json, "max_age");
+
+    if (age) {
+        n = json_integer_value(json_object_get(age, "age"));
+
+        if (n < 1 || n > 99
+            || ngx_http_heao_catalog_string(pool, &lm->age_on, age, "on")
+               != NGX_OK
+            || lm->age_on.len != sizeof("YYYY-MM-DD") - 1)
+        {
+            goto failed;
+        }
+
+        lm->max_age = n;
+    }
+
+    mj->limits = lm;
+    json_decref(json);
+
+    return NGX_OK;
+
+failed:
+
+    if (json) {
+        json_decref(json);
+    }
+
+    return NGX_ERROR;
+}
+
+
+/* B5: a major's restrictions as the catalog gave them, for the pages */
+
+static json_t *
+ngx_http_heao_catalog_limits_json(ngx_http_heao_major_t *mj)
+{
+    json_t                  *json;
+    ngx_str_t               *v, *vals[5];
+    ngx_uint_t               i;
+    ngx_http_heao_limits_t  *lm;
+
+    static const char  *keys[] = { "gender", "track", "language",
+                                   "qualification", "directed" };
+
+    json = json_object();
+    lm = mj->limits;
+
+    if (json == NULL || lm == NULL) {
+        return json;
+    }
+
+    vals[0] = &lm->gender;
+    vals[1] = &lm->track;
+    vals[2] = &lm->language;
+    vals[3] = &lm->qualification;
+    vals[4] = &lm->directed;
+
+    for (i = 0; i < 5; i++) {
+        v = vals[i];
+
+        if (v->len
+            && json_object_set_new(json, keys[i],
+                                   json_stringn((char *) v->data, v->len))
+               != 0)
+        {
+            goto failed;
+        }
+    }
+
+    if ((lm->ethnicities.len
+         && json_object_set_new(json, "ethnicities",
+                    ngx_http_heao_catalog_list_json(&lm->ethnicities))
+            != 0)
+        || (lm->refused.len
+            && json_object_set_new(json, "ethnicities_except",
+                       ngx_http_heao_catalog_list_json(&lm->refused))
+               != 0)
+        || (lm->max_age
+            && json_object_set_new(json, "max_age",
+                   json_pack("{s:i, s:s%}", "age", (int) lm->max_age,
+                             "on", lm->age_on.data, lm->age_on.len))
+               != 0))
+    {
+        goto failed;
+    }
+
+    return json;
+
+failed:
+
+    json_decref(json);
+    return NULL;
+}
+
+
+/* a ",a,b," list as a JSON array */
+
+static json_t *
+ngx_http_heao_catalog_list_json(ngx_str_t *list)
+{
+    u_char  *v, *end, *comma;
+    json_t  *json;
+
+    json = json_array();
+    if (json == NULL) {
+        return NULL;
+    }
+
+    v = list->data + 1;
+    end = list->data + list->len;
+
+    while (v < end) {
+        comma = ngx_strlchr(v, end, ',');
+        if (comma == NULL) {
+            break;
+        }
+
+        if (json_array_append_new(json,
+                                  json_stringn((char *) v, comma - v))
+            != 0)
+        {
+            json_decref(json);
+            return NULL;
+        }
+
+        v = comma + 1;
+    }
+
+    return json;
+}
+
+
+/* a JSON array of strings as ",a,b,", so that ",x," finds a member */
+
+static ngx_int_t
+ngx_http_heao_catalog_list(ngx_pool_t *pool, ngx_str_t *dst, json_t *list)
+{
+    u_char  *p;
+    size_t   i, len;
+    json_t  *v;
+
+    if (!json_is_array(list)) {
+        return NGX_ERROR;
+    }
+
+    len = 1;
+
+    json_array_foreach(list, i, v) {
+        if (!json_is_string(v)) {
+            return NGX_ERROR;
+        }
+
+        len += json_string_length(v) + 1;
+    }
+
+    p = ngx_pnalloc(pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst->data = p;
+    *p++ = ',';
+
+    json_array_foreach(list, i, v) {
+        p = ngx_cpymem(p, json_string_value(v), json_string_length(v));
+        *p++ = ',';
+    }
+
+    dst->len = p - dst->data;
+
+    return NGX_OK;
+}
+
+
+/* an optional string member; a member of another type is an error */
+
+static ngx_int_t
+ngx_http_heao_catalog_string(ngx_pool_t *pool, ngx_str_t *dst, json_t *obj,
+    const char *key)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    if (v == NULL) {
+        return NGX_OK;
+    }
+
+    if (!json_is_string(v)) {
+        return NGX_ERROR;
+    }
+
+    dst->len = json_string_length(v);
+    dst->data = ngx_pnalloc(pool, dst->len);
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(dst->data, json_string_value(v), dst->len);
 
     return NGX_OK;
 }

@@ -30,10 +30,25 @@ typedef enum {
 } ngx_http_heao_class_e;
 
 
+/* a major's restrictions (B5); an empty string is no restriction */
+typedef struct {
+    ngx_str_t                    gender;        /* M or F */
+    ngx_str_t                    track;         /* 文 or 理 */
+    ngx_str_t                    language;
+    ngx_str_t                    qualification;
+    ngx_str_t                    directed;
+    ngx_str_t                    ethnicities;   /* ",回族,满族," allowed */
+    ngx_str_t                    refused;       /* ",汉族," refused */
+    ngx_str_t                    age_on;        /* YYYY-MM-DD */
+    ngx_uint_t                   max_age;
+} ngx_http_heao_limits_t;
+
+
 typedef struct {
     ngx_str_t                    code;
     ngx_str_t                    name;
     ngx_http_heao_class_e        cls;
+    ngx_http_heao_limits_t      *limits;        /* NULL: none */
 } ngx_http_heao_major_t;
 
 
@@ -62,6 +77,7 @@ typedef struct {
     ngx_str_t                    group;
     time_t                       opens;
     time_t                       closes;
+    ngx_str_t                    ctypes;        /* ",普通,艺术," */
     json_t                      *shape;
     ngx_http_heao_section_t     *sections;
     ngx_uint_t                   nsections;

@@ -39,6 +39,7 @@ typedef enum {
 
 typedef struct {
     ngx_http_heao_batch_t       *batch;
+    ngx_http_heao_profile_t      profile;
     json_t                      *state;
     ngx_str_t                    checksum;
 } ngx_http_heao_fill_t;
@@ -48,6 +49,8 @@ static ngx_int_t ngx_http_heao_fill_start(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_uint_t csrf);
 static ngx_int_t ngx_http_heao_fill_window(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_batch_t *b);
+static ngx_int_t ngx_http_heao_fill_profile(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
 static ngx_int_t ngx_http_heao_fill_invalid(ngx_http_request_t *r,
     ngx_int_t rc, ngx_http_heao_app_t *app);
 static ngx_int_t ngx_http_heao_no_change(ngx_http_request_t *r,
@@ -372,7 +375,12 @@ ngx_http_heao_check(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
     fl = ctx->data;
 
-    rc = ngx_http_heao_rules_check(r, fl->batch,
+    rc = ngx_http_heao_fill_profile(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_heao_rules_check(r, fl->batch, &fl->profile,
                                    json_object_get(ctx->body, "application"),
                                    &app);
     if (rc != NGX_OK) {
@@ -439,7 +447,12 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                             "请重新进入填报页面");
         }
 
-        rc = ngx_http_heao_rules_check(r, b,
+        rc = ngx_http_heao_fill_profile(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        rc = ngx_http_heao_rules_check(r, b, &fl->profile,
                                        json_object_get(ctx->body,
                                                        "application"),
                                        &app);
@@ -753,6 +766,35 @@ static void
 ngx_http_heao_browse_stored(void *data, ngx_int_t rc, redisReply *reply)
 {
     /* a browse answer not cached is read from PostgreSQL next time */
+}
+
+
+/*
+ * The candidate's profile from the session (F9, F10).  A session that
+ * holds none was made before profiles were kept: the candidate logs in
+ * again.  Returns NGX_OK, NGX_DONE once it answered 401, or NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_heao_fill_profile(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t              rc;
+    ngx_http_heao_fill_t  *fl;
+
+    fl = ctx->data;
+
+    rc = ngx_http_heao_rules_profile(r, &ctx->session->profile,
+                                     &fl->profile);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_heao_answer(r,
+                   ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                            "unauthenticated", NULL,
+                                            "登录已超时，"
+                                            "请重新登录"));
+    }
+
+    return rc;
 }
 
 

@@ -290,8 +290,9 @@ ngx_http_heao_worker_t  ngx_http_heao_worker;
 static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
 
     { "heao_login_lookup",
-      "select candidate_id, id_no, name, pw_hash, must_change"
-      " from heao.login_lookup($1)", 1 },
+      "select candidate_id, id_no, name, pw_hash, must_change,"
+      " heao.candidate_profile(candidate_id) from heao.login_lookup($1)",
+      1 },
 
     { "heao_set_password",
       "select heao.set_password_hash($1::bigint, $2)", 2 },
@@ -300,12 +301,12 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
       "select heao.catalog_version()", 0 },
 
     { "heao_catalog_batches",
-      "select code, name, group_code, opens_at, closes_at, shape"
-      " from heao.catalog_batches()", 0 },
+      "select code, name, group_code, opens_at, closes_at, shape,"
+      " candidate_types from heao.catalog_batches()", 0 },
 
     { "heao_catalog_entries",
       "select batch_code, inst_code, inst_name, major_code, major_name,"
-      " major_class from heao.catalog_entries()", 0 },
+      " major_class, restrictions from heao.catalog_entries()", 0 },
 
     { "heao_fill_state",
       "select heao.fill_state($1::bigint, $2)", 2 },

@@ -119,6 +119,7 @@ typedef struct {
     ngx_str_t                    exam_no;
     ngx_str_t                    name;
     ngx_str_t                    csrf;
+    ngx_str_t                    profile;       /* JSON, F9 and F10 */
     time_t                       expires;       /* absolute lifetime */
     ngx_array_t                  fills;         /* ngx_keyval_t: batch, end */
 } ngx_http_heao_session_t;
@@ -197,7 +198,7 @@ ngx_int_t ngx_http_heao_session_loaded(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_uint_t csrf);
 ngx_int_t ngx_http_heao_session_create(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_str_t *candidate, ngx_str_t *exam_no,
-    ngx_str_t *name);
+    ngx_str_t *name, ngx_str_t *profile);
 ngx_int_t ngx_http_heao_session_created(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_session_destroy(ngx_http_request_t *r,

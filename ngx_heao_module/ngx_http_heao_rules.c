@@ -19,6 +19,9 @@
 #define NGX_HTTP_HEAO_PLACE_ADJUST      -2
 #define NGX_HTTP_HEAO_PLACE_NONE        -3
 
+/* F10: institutions a 失信 candidate may fill in the parallel sections */
+#define NGX_HTTP_HEAO_SHIXIN_MAX        2
+
 
 static ngx_int_t ngx_http_heao_rules_read(ngx_http_request_t *r,
     ngx_http_heao_batch_t *b, json_t *json, ngx_http_heao_app_t *app);
@@ -29,6 +32,18 @@ static ngx_int_t ngx_http_heao_rules_slot(ngx_http_request_t *r,
     ngx_http_heao_app_t *app, ngx_uint_t s, ngx_uint_t j);
 static ngx_int_t ngx_http_heao_rules_classes(ngx_http_request_t *r,
     ngx_http_heao_app_t *app, ngx_uint_t s, ngx_uint_t j);
+static ngx_int_t ngx_http_heao_rules_ctype(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app);
+static ngx_int_t ngx_http_heao_rules_eligible(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app, ngx_uint_t s, ngx_uint_t j, ngx_uint_t k,
+    ngx_http_heao_major_t *mj);
+static ngx_int_t ngx_http_heao_rules_shixin(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app);
+static ngx_uint_t ngx_http_heao_member(ngx_str_t *list, ngx_str_t *v);
+static u_char *ngx_http_heao_list_text(u_char *p, u_char *last,
+    ngx_str_t *list);
+static ngx_int_t ngx_http_heao_profile_string(ngx_http_request_t *r,
+    json_t *json, const char *key, ngx_str_t *dst);
 static ngx_int_t ngx_http_heao_rules_error(ngx_http_request_t *r,
     ngx_http_heao_app_t *app, const char *rule, ngx_uint_t s, ngx_uint_t j,
     ngx_int_t place, const char *fmt, ...);
@@ -39,7 +54,7 @@ static ngx_int_t ngx_http_heao_malformed(ngx_http_request_t *r,
 
 ngx_int_t
 ngx_http_heao_rules_check(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
-    json_t *json, ngx_http_heao_app_t *app)
+    ngx_http_heao_profile_t *profile, json_t *json, ngx_http_heao_app_t *app)
 {
     ngx_int_t                 rc;
     ngx_uint_t                s, j, filled;
@@ -49,6 +64,7 @@ ngx_http_heao_rules_check(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
     ngx_memzero(app, sizeof(ngx_http_heao_app_t));
 
     app->batch = b;
+    app->profile = profile;
 
     rc = ngx_http_heao_rules_read(r, b, json, app);
     if (rc != NGX_OK) {
@@ -57,6 +73,10 @@ ngx_http_heao_rules_check(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
 
     app->errors = json_array();
     if (app->errors == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_heao_rules_ctype(r, app) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -94,6 +114,10 @@ ngx_http_heao_rules_check(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
                 return NGX_ERROR;
             }
         }
+    }
+
+    if (profile->shixin && ngx_http_heao_rules_shixin(r, app) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     /* F6: nothing filled cannot be saved */
@@ -399,6 +423,13 @@ ngx_http_heao_rules_slot(ngx_http_request_t *r, ngx_http_heao_app_t *app,
                                "专业%ui代号%V在院校%V(%V)中不存在",
                                k + 1, &slot->majors[k], &slot->inst,
                                &slot->in->name);
+            continue;
+        }
+
+        if (mj->limits
+            && ngx_http_heao_rules_eligible(r, app, s, j, k, mj) != NGX_OK)
+        {
+            return NGX_ERROR;
         }
     }
 
@@ -487,6 +518,351 @@ ngx_http_heao_rules_classes(ngx_http_request_t *r, ngx_http_heao_app_t *app,
                        &ngx_http_heao_class_names[slot->cls]);
         }
     }
+
+    return NGX_OK;
+}
+
+
+/* F9: the batch takes candidates of its types only */
+
+static ngx_int_t
+ngx_http_heao_rules_ctype(ngx_http_request_t *r, ngx_http_heao_app_t *app)
+{
+    u_char                 *p;
+    u_char                  types[NGX_HTTP_HEAO_MESSAGE_MAX / 2];
+    ngx_str_t               list;
+    ngx_http_heao_batch_t  *b;
+
+    b = app->batch;
+
+    if (ngx_http_heao_member(&b->ctypes, &app->profile->ctype)) {
+        return NGX_OK;
+    }
+
+    p = ngx_http_heao_list_text(types, types + sizeof(types), &b->ctypes);
+
+    list.data = types;
+    list.len = p - types;
+
+    return ngx_http_heao_rules_error(r, app, "F9", 0, 0,
+                                     NGX_HTTP_HEAO_PLACE_NONE,
+                                     "%V只招%V类考生，"
+                                     "您的考生类别为%V，不能填报",
+                                     &b->name, &list, &app->profile->ctype);
+}
+
+
+/* F9: every restriction of a chosen major (B5) holds for the candidate */
+
+static ngx_int_t
+ngx_http_heao_rules_eligible(ngx_http_request_t *r, ngx_http_heao_app_t *app,
+    ngx_uint_t s, ngx_uint_t j, ngx_uint_t k, ngx_http_heao_major_t *mj)
+{
+    u_char                   *b, *on;
+    ngx_int_t                 age, place;
+    ngx_http_heao_limits_t   *lm;
+    ngx_http_heao_profile_t  *pf;
+
+#define ngx_http_heao_fail(...)                                               \
+    if (ngx_http_heao_rules_error(r, app, "F9", s, j, place, __VA_ARGS__)     \
+        != NGX_OK)                                                            \
+    {                                                                         \
+        return NGX_ERROR;                                                     \
+    }
+
+    lm = mj->limits;
+    pf = app->profile;
+    place = (ngx_int_t) k;
+
+    if (lm->gender.len
+        && (lm->gender.len != pf->gender.len
+            || ngx_strncmp(lm->gender.data, pf->gender.data, lm->gender.len)
+               != 0))
+    {
+        ngx_http_heao_fail("专业%ui(%V)只招%s考生", k + 1, &mj->name,
+                           lm->gender.data[0] == 'M' ? "男" : "女");
+    }
+
+    if (lm->max_age && pf->birth.len == lm->age_on.len) {
+        b = pf->birth.data;
+        on = lm->age_on.data;
+
+        age = ngx_atoi(on, 4) - ngx_atoi(b, 4)
+              - (ngx_strncmp(on + 5, b + 5, 5) < 0 ? 1 : 0);
+
+        if (age > (ngx_int_t) lm->max_age) {
+            ngx_http_heao_fail("专业%ui(%V)要求%V时"
+                               "年龄不超过%ui周岁，"
+                               "您届时%i周岁",
+                               k + 1, &mj->name, &lm->age_on, lm->max_age,
+                               age);
+        }
+    }
+
+    if ((lm->ethnicities.len
+         && !ngx_http_heao_member(&lm->ethnicities, &pf->ethnicity))
+        || (lm->refused.len
+            && ngx_http_heao_member(&lm->refused, &pf->ethnicity)))
+    {
+        ngx_http_heao_fail("专业%ui(%V)不招收%V考生", k + 1, &mj->name,
+                           &pf->ethnicity);
+    }
+
+    if (lm->qualification.len) {
+        if (!ngx_http_heao_member(&pf->qualifications, &lm->qualification)) {
+            ngx_http_heao_fail("专业%ui(%V)只招具有%V资格的考生",
+                               k + 1, &mj->name, &lm->qualification);
+        }
+    }
+
+    if (lm->track.len
+        && (lm->track.len != pf->track.len
+            || ngx_strncmp(lm->track.data, pf->track.data, lm->track.len)
+               != 0))
+    {
+        ngx_http_heao_fail("专业%ui(%V)只招%V科考生", k + 1, &mj->name,
+                           &lm->track);
+    }
+
+    if (lm->language.len
+        && (lm->language.len != pf->language.len
+            || ngx_strncmp(lm->language.data, pf->language.data,
+                           lm->language.len)
+               != 0))
+    {
+        ngx_http_heao_fail("专业%ui(%V)只招%V语种考生",
+                           k + 1, &mj->name, &lm->language);
+    }
+
+#undef ngx_http_heao_fail
+
+    return NGX_OK;
+}
+
+
+/*
+ * F10: a candidate marked 失信 fills at most 2 institutions in the
+ * parallel sections of a batch; each institution past them is refused.
+ */
+
+static ngx_int_t
+ngx_http_heao_rules_shixin(ngx_http_request_t *r, ngx_http_heao_app_t *app)
+{
+    ngx_str_t                 seen[NGX_HTTP_HEAO_SHIXIN_MAX];
+    ngx_uint_t                s, j, i, n;
+    ngx_http_heao_slot_t     *slot;
+    ngx_http_heao_section_t  *sec;
+
+    n = 0;
+
+    for (s = 0; s < app->batch->nsections; s++) {
+        sec = &app->batch->sections[s];
+
+        if (!sec->parallel) {
+            continue;
+        }
+
+        for (j = 0; j < app->nslots[s]; j++) {
+            slot = &app->slots[s][j];
+
+            if (slot->inst.len == 0) {
+                continue;
+            }
+
+            for (i = 0; i < n; i++) {
+                if (seen[i].len == slot->inst.len
+                    && ngx_strncmp(seen[i].data, slot->inst.data,
+                                   slot->inst.len)
+                       == 0)
+                {
+                    break;
+                }
+            }
+
+            if (i < n) {
+                continue;
+            }
+
+            if (n < NGX_HTTP_HEAO_SHIXIN_MAX) {
+                seen[n++] = slot->inst;
+                continue;
+            }
+
+            if (ngx_http_heao_rules_error(r, app, "F10", s, j,
+                    NGX_HTTP_HEAO_PLACE_INST,
+                    "您有不履行志愿约定的记录，平行志愿"
+                    "最多填报%d所院校",
+                    NGX_HTTP_HEAO_SHIXIN_MAX)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* whether v is a member of a ",a,b," list */
+
+static ngx_uint_t
+ngx_http_heao_member(ngx_str_t *list, ngx_str_t *v)
+{
+    u_char  *p, *last;
+
+    if (v->len == 0 || list->len < v->len + 2) {
+        return 0;
+    }
+
+    last = list->data + list->len - v->len - 1;
+
+    for (p = list->data; p < last; p++) {
+        if (*p == ','
+            && p[v->len + 1] == ','
+            && ngx_strncmp(p + 1, v->data, v->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* a ",a,b," list as "a、b" */
+
+static u_char *
+ngx_http_heao_list_text(u_char *p, u_char *last, ngx_str_t *list)
+{
+    u_char  *v, *end, *comma;
+
+    v = list->data + 1;
+    end = list->data + list->len;
+
+    while (v < end) {
+        comma = ngx_strlchr(v, end, ',');
+        if (comma == NULL) {
+            break;
+        }
+
+        if (v != list->data + 1) {
+            p = ngx_slprintf(p, last, "、");
+        }
+
+        p = ngx_slprintf(p, last, "%*s", (size_t) (comma - v), v);
+        v = comma + 1;
+    }
+
+    return p;
+}
+
+
+ngx_int_t
+ngx_http_heao_rules_profile(ngx_http_request_t *r, ngx_str_t *text,
+    ngx_http_heao_profile_t *profile)
+{
+    u_char  *p;
+    size_t   i;
+    json_t  *json, *q, *v;
+
+    ngx_memzero(profile, sizeof(ngx_http_heao_profile_t));
+
+    if (text->len == 0) {
+        return NGX_DECLINED;
+    }
+
+    json = json_loadb((char *) text->data, text->len, 0, NULL);
+    if (!json_is_object(json)) {
+        goto bad;
+    }
+
+    if (ngx_http_heao_profile_string(r, json, "gender", &profile->gender)
+        != NGX_OK
+        || ngx_http_heao_profile_string(r, json, "birth", &profile->birth)
+           != NGX_OK
+        || ngx_http_heao_profile_string(r, json, "ethnicity",
+                                        &profile->ethnicity)
+           != NGX_OK
+        || ngx_http_heao_profile_string(r, json, "track", &profile->track)
+           != NGX_OK
+        || ngx_http_heao_profile_string(r, json, "ctype", &profile->ctype)
+           != NGX_OK
+        || ngx_http_heao_profile_string(r, json, "language",
+                                        &profile->language)
+           != NGX_OK)
+    {
+        goto bad;
+    }
+
+    profile->shixin = json_is_true(json_object_get(json, "shixin"));
+
+    /* the qualifications as ",a,b," */
+
+    q = json_object_get(json, "qualifications");
+    if (!json_is_array(q)) {
+        goto bad;
+    }
+
+    profile->qualifications.len = 1;
+
+    json_array_foreach(q, i, v) {
+        if (!json_is_string(v)) {
+            goto bad;
+        }
+
+        profile->qualifications.len += json_string_length(v) + 1;
+    }
+
+    p = ngx_pnalloc(r->pool, profile->qualifications.len);
+    if (p == NULL) {
+        json_decref(json);
+        return NGX_ERROR;
+    }
+
+    profile->qualifications.data = p;
+    *p++ = ',';
+
+    json_array_foreach(q, i, v) {
+        p = ngx_cpymem(p, json_string_value(v), json_string_length(v));
+        *p++ = ',';
+    }
+
+    json_decref(json);
+
+    return NGX_OK;
+
+bad:
+
+    if (json) {
+        json_decref(json);
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "heao: bad candidate profile in the session");
+
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_heao_profile_string(ngx_http_request_t *r, json_t *json,
+    const char *key, ngx_str_t *dst)
+{
+    json_t  *v;
+
+    v = json_object_get(json, key);
+    if (!json_is_string(v)) {
+        return NGX_ERROR;
+    }
+
+    dst->len = json_string_length(v);
+    dst->data = ngx_pnalloc(r->pool, dst->len + 1);
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(dst->data, json_string_value(v), dst->len + 1);
 
     return NGX_OK;
 }

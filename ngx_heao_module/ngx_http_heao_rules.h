@@ -38,8 +38,22 @@ typedef struct {
 } ngx_http_heao_slot_t;
 
 
+/* what the rules know of the candidate (F9, F10), from the session */
+typedef struct {
+    ngx_str_t                    gender;
+    ngx_str_t                    birth;         /* YYYY-MM-DD */
+    ngx_str_t                    ethnicity;
+    ngx_str_t                    track;
+    ngx_str_t                    ctype;
+    ngx_str_t                    language;
+    ngx_str_t                    qualifications; /* ",国家专项," */
+    unsigned                     shixin:1;
+} ngx_http_heao_profile_t;
+
+
 typedef struct {
     ngx_http_heao_batch_t       *batch;
+    ngx_http_heao_profile_t     *profile;
     ngx_http_heao_slot_t       **slots;         /* per section */
     ngx_uint_t                  *nslots;        /* given, per section */
     json_t                      *errors;        /* F1-F8 violations */
@@ -49,12 +63,18 @@ typedef struct {
 
 
 /*
- * Reads and checks an application (F1-F8, F17).  Returns NGX_OK when it
- * holds; NGX_DECLINED with app->errors set (422); NGX_ABORT when it is
- * malformed, with app->field and app->message (400); NGX_ERROR.
+ * Reads and checks an application (F1-F10, F17) for the candidate of the
+ * profile.  Returns NGX_OK when it holds; NGX_DECLINED with app->errors
+ * set (422); NGX_ABORT when it is malformed, with app->field and
+ * app->message (400); NGX_ERROR.
  */
 ngx_int_t ngx_http_heao_rules_check(ngx_http_request_t *r,
-    ngx_http_heao_batch_t *b, json_t *json, ngx_http_heao_app_t *app);
+    ngx_http_heao_batch_t *b, ngx_http_heao_profile_t *profile, json_t *json,
+    ngx_http_heao_app_t *app);
+
+/* the session's profile text read; NGX_DECLINED when there is none */
+ngx_int_t ngx_http_heao_rules_profile(ngx_http_request_t *r,
+    ngx_str_t *text, ngx_http_heao_profile_t *profile);
 
 /* the canonical text of a checked application, its summary and content */
 ngx_int_t ngx_http_heao_rules_canonical(ngx_http_request_t *r,

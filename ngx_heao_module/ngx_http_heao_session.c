@@ -22,7 +22,8 @@
  * Sessions (A5) live in Redis hashes under the SHA-256 of the cookie's
  * identifier, so a copy of Redis holds no usable identifier.  Fields:
  * c candidate id, e exam number, n name, t CSRF token, a absolute end,
- * f:<batch> end of the fill session of the batch (F13).
+ * p the candidate's profile for the rules (F9, F10), f:<batch> end of the
+ * fill session of the batch (F13).
  */
 
 ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
@@ -265,6 +266,9 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
             case 't':
                 s->csrf = f[i + 1];
                 break;
+            case 'p':
+                s->profile = f[i + 1];
+                break;
             case 'a':
                 s->expires = ngx_atotm(f[i + 1].data, f[i + 1].len);
                 break;
@@ -348,12 +352,13 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
 ngx_int_t
 ngx_http_heao_session_create(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
-    ngx_str_t *candidate, ngx_str_t *exam_no, ngx_str_t *name)
+    ngx_str_t *candidate, ngx_str_t *exam_no, ngx_str_t *name,
+    ngx_str_t *profile)
 {
     u_char                     *p;
-    size_t                      len[14];
+    size_t                      len[16];
     ngx_str_t                   sid, key, old, csrf;
-    const char                 *argv[14];
+    const char                 *argv[16];
     ngx_http_heao_session_t    *s;
     ngx_http_heao_main_conf_t  *hmcf;
 
@@ -385,6 +390,7 @@ ngx_http_heao_session_create(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     s->exam_no = *exam_no;
     s->name = *name;
     s->csrf = csrf;
+    s->profile = *profile;
     s->expires = ctx->arrived + hmcf->session_lifetime / 1000;
     ctx->session = s;
 
@@ -422,13 +428,17 @@ ngx_http_heao_session_create(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     len[11] = 1;
     argv[12] = (char *) p;
     len[12] = ngx_sprintf(p, "%T", s->expires) - p;
+    argv[13] = "p";
+    len[13] = 1;
+    argv[14] = (char *) profile->data;
+    len[14] = profile->len;
 
     if (ngx_http_heao_session_set_cookie(r, &sid) != NGX_OK) {
         return NGX_ERROR;
     }
 
     return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_SESSION_CREATE, 2,
-                                    13, argv, len);
+                                    15, argv, len);
 }
 
 

@@ -21,12 +21,14 @@ our ($MIXED, $ORD, $HIGH) = split /\|/, psql(q{
     select o.inst_code, o.code, h.code
       from heao.major o join heao.major h using (batch_code, inst_code)
      where batch_code = '11' and o.class = 'ordinary'
-       and h.class = 'higher_tuition'
+       and h.class = 'higher_tuition' and o.restrictions = '{}'
+       and h.restrictions = '{}'
      order by o.inst_code, o.code, h.code limit 1});
 our ($OTHER, $OTHER_MAJOR) = split /\|/, psql(q{
     select inst_code, code from heao.major
      where batch_code = '11' and inst_code not in ('1105', }
-     . qq{'$::MIXED') and class = 'ordinary' order by 1, 2 limit 1});
+     . qq{'$::MIXED') and class = 'ordinary' and restrictions = '{}'}
+     . q{ order by 1, 2 limit 1});
 our $MISSING = psql(q{
     select lpad(n::text, 4, '0') from generate_series(0, 9999) n
      where lpad(n::text, 4, '0') not in
@@ -357,7 +359,7 @@ $h
 --- request
 GET /api/catalog/11/1105
 --- response_body_like chomp
-^\{"batch":"11","code":"1105","name":"北京大学","majors":\[.*\{"code":"07","name":"法学","class":"ordinary"\}.*\]\}$
+^\{"batch":"11","code":"1105","name":"北京大学","majors":\[.*\{"code":"07","name":"法学","class":"ordinary","restrictions":\{\}\}.*\]\}$
 
 
 
@@ -383,7 +385,7 @@ GET /api/catalog/11/105
 --- request
 GET /api/batches
 --- response_body_like chomp
-^\{"now":\d+,"batches":\[\{"code":"11","name":"本科一批","group":"11","opens_at":\d+,"closes_at":\d+,"open":true,"shape":\{(?=.*"kind":"parallel")(?=.*"slots":6)(?=.*"majors":5)(?=.*"adjust":true)(?=.*"title":"平行志愿").*\}\}\]\}$
+^\{"now":\d+,"batches":\[.*\{"code":"11","name":"本科一批","group":"11","opens_at":\d+,"closes_at":\d+,"open":true,"shape":\{"sections":\[\{(?=[^\]]*"kind":"parallel")(?=[^\]]*"slots":6)(?=[^\]]*"majors":5)(?=[^\]]*"adjust":true)(?=[^\]]*"title":"平行志愿")[^\]]*\}\]\}\}.*\]\}$
 
 
 

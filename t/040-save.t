@@ -20,7 +20,7 @@ our ($OTHER, $OTHER_MAJOR, $OTHER_NAME, $OTHER_MAJOR_NAME) = split /\|/,
              from heao.institution i join heao.major m
                on m.batch_code = i.batch_code and m.inst_code = i.code
             where i.batch_code = '11' and i.code <> '1105'
-              and m.class = 'ordinary'
+              and m.class = 'ordinary' and m.restrictions = '{}'
             order by i.code, m.code limit 1});
 
 our @SAVE_IDS = map { sprintf('00000000-0000-4000-8000-%012d', $_) }

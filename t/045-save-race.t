@@ -22,6 +22,7 @@ my $serial = (time() % 100000) * 1000;
 my ($other, $major) = split /\|/, psql(q{
     select inst_code, code from heao.major
      where batch_code = '11' and inst_code <> '1105' and class = 'ordinary'
+       and restrictions = '{}'
      order by 1, 2 limit 1});
 
 

@@ -180,13 +180,15 @@ sub reset_candidate {
 }
 
 
-# a live session for candidate T, as a login would leave it; returns the
-# request headers that carry it
+# a live session for candidate T, as a login would leave it (with the
+# profile the rules read, as it is in PostgreSQL now); returns the request
+# headers that carry it
 sub session {
     my ($t, %opt) = @_;
     my $c = candidate($t);
-    my $id = psql("select id from heao.candidate"
-                  . " where exam_no = '$c->{exam_no}'");
+    my ($id, $profile) = split /\|/, psql(
+        "select id, heao.candidate_profile(id) from heao.candidate"
+        . " where exam_no = '$c->{exam_no}'"), 2;
     my $sid = random_token(43);
     my $csrf = $opt{csrf} // random_token(32);
     my $key = 'heao:s:' . sha256_hex($sid);
@@ -194,7 +196,7 @@ sub session {
     my @fill = $opt{fill} ? ("f:$opt{fill}->[0]", $opt{fill}->[1]) : ();
 
     redis('HSET', $key, 'c', $id, 'e', $c->{exam_no}, 'n', $c->{name},
-          't', $csrf, 'a', $ends, @fill);
+          't', $csrf, 'a', $ends, 'p', $profile, @fill);
     redis('EXPIRE', $key, $SESSION_SECONDS);
 
     return "Cookie: heao_sid=$sid\nX-CSRF-Token: $csrf\n";

@@ -1019,7 +1019,8 @@
             + heao.fmtTime(begin.fill_expires_at) + '前保存。';
 
         if (last && last !== code) {
-            lastName = batchesByCode[last] ? batchesByCode[last].name : last;
+            lastName = begin.last_batch_name
+                || (batchesByCode[last] ? batchesByCode[last].name : last);
             byId('last-batch').textContent = '上次填报了[' + lastName
                 + ']志愿。在本批次保存将覆盖它。';
             byId('last-batch').hidden = false;

@@ -37,3 +37,28 @@ $$;
 comment on function heao.set_password_hash(bigint, text) is
     'stores a rehash of the current password; true when the candidate'
     ' exists';
+
+
+-- what the rules need to know of a candidate (F9, F10), as one JSON text
+-- that login keeps in the session, so that a check costs no round trip
+create or replace function heao.candidate_profile(p_candidate bigint)
+    returns text
+    language sql
+    stable
+as $$
+    select json_build_object('gender', c.gender,
+                             'birth', to_char(c.birth, 'YYYY-MM-DD'),
+                             'ethnicity', c.ethnicity,
+                             'track', c.track,
+                             'ctype', c.ctype,
+                             'language', c.language,
+                             'shixin', c.shixin,
+                             'qualifications', c.qualifications)::text
+      from heao.candidate c
+     where c.id = p_candidate
+$$;
+
+comment on function heao.candidate_profile(bigint) is
+    'JSON text {gender, birth, ethnicity, track, ctype, language, shixin,'
+    ' qualifications} of a candidate, kept in the session at login;'
+    ' null when unknown';

@@ -237,7 +237,9 @@ async function plan() {
         const c = code === FIRST_INST ? null : await cat(code);
 
         if (c) {
-            const ordinary = c.majors.filter((m) => m.class === 'ordinary');
+            /* F9: a major any test candidate may choose */
+            const ordinary = c.majors.filter((m) => m.class === 'ordinary'
+                && Object.keys(m.restrictions || {}).length === 0);
             c.pick = (ordinary.length ? ordinary : c.majors)[0] || null;
             out.others.push(c);
         }
