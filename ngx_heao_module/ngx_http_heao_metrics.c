@@ -723,11 +723,13 @@ ngx_http_heao_variable_candidate(ngx_http_request_t *r,
 
     exam_no = NULL;
 
-    if (ctx && ctx->session && ctx->session->exam_no.len) {
-        exam_no = &ctx->session->exam_no;
+    /* a session that a login created refers to the freed request body */
 
-    } else if (ctx && ctx->exam_no.len) {
+    if (ctx && ctx->exam_no.len) {
         exam_no = &ctx->exam_no;
+
+    } else if (ctx && ctx->session && ctx->session->exam_no.len) {
+        exam_no = &ctx->session->exam_no;
     }
 
     if (exam_no == NULL || exam_no->len != NGX_HTTP_HEAO_EXAM_NO_LEN) {

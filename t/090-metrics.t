@@ -67,7 +67,8 @@ __DATA__
 --- more_headers eval
 HeaoTest::session(1200)
 --- response_body_like eval
-[qr/^\{/, qr/^\{/, main::lines(
+[qr/^\{/, qr/^\{/,
+ main::lines(
  '# TYPE heao_requests_total counter',
  'heao_requests_total{action="batches",method="GET",status="2xx"} 1',
  'heao_requests_total{action="browse",method="GET",status="2xx"} 1',
