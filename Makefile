@@ -11,7 +11,7 @@ CC_OPT     ?= -g -O2 -fstack-protector-strong -Wformat \
 LD_OPT     ?= -Wl,-z,relro -Wl,-z,now -fPIC
 SOURCES    := config $(wildcard ngx_heao_module/*.c ngx_heao_module/*.h)
 
-.PHONY: all help deps run stop test test-unit test-browser clean
+.PHONY: all help deps run stop test test-unit test-browser deb clean
 
 all: $(MODULE)
 
@@ -21,6 +21,7 @@ help:
 	@echo "make run      start PostgreSQL, Redis and nginx with the demo year"
 	@echo "make stop     stop what make run started"
 	@echo "make test     run every suite against real backends"
+	@echo "make deb      build a libnginx-mod-http-heao .deb of the module"
 	@echo "make clean    remove $(BUILD)/"
 
 deps:
@@ -55,6 +56,9 @@ stop:
 
 test: $(MODULE)
 	@tools/test
+
+deb: $(MODULE)
+	@tools/deb
 
 clean:
 	rm -rf $(BUILD)
