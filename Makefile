@@ -11,7 +11,7 @@ CC_OPT     ?= -g -O2 -fstack-protector-strong -Wformat \
 LD_OPT     ?= -Wl,-z,relro -Wl,-z,now -fPIC
 SOURCES    := config $(wildcard ngx_heao_module/*.c ngx_heao_module/*.h)
 
-.PHONY: all help deps run stop test test-unit test-browser bench clean
+.PHONY: all help deps run stop test bench deb clean
 
 all: $(MODULE)
 
@@ -22,6 +22,7 @@ help:
 	@echo "make stop     stop what make run started"
 	@echo "make test     run every suite against real backends"
 	@echo "make bench    measure the hot paths against the machine's ceilings"
+	@echo "make deb      build a libnginx-mod-http-heao .deb of the module"
 	@echo "make clean    remove $(BUILD)/"
 
 deps:
@@ -68,6 +69,9 @@ $(BUILD)/heao-hashrate: bench/heao-hashrate.c
 
 bench: $(MODULE) $(BUILD)/heao-bench-roster $(BUILD)/heao-hashrate
 	@bench/run
+
+deb: $(MODULE)
+	@tools/deb
 
 clean:
 	rm -rf $(BUILD)

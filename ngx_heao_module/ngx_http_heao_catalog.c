@@ -145,10 +145,13 @@ ngx_http_heao_catalog_get(ngx_http_heao_ctx_t *ctx, ngx_int_t *rc)
     }
 
     if (ld->current) {
+        ngx_http_heao_metrics_count(NGX_HTTP_HEAO_M_CATALOG_HIT);
         ctx->catalog = ld->current;
         ctx->catalog->refs++;
         return ctx->catalog;
     }
+
+    ngx_http_heao_metrics_count(NGX_HTTP_HEAO_M_CATALOG_MISS);
 
     if (ld->failed
         && ngx_current_msec - ld->failed < NGX_HTTP_HEAO_CATALOG_BACKOFF)
@@ -1133,4 +1136,13 @@ ngx_http_heao_code(ngx_str_t *code, size_t len)
     }
 
     return n;
+}
+
+
+int64_t
+ngx_http_heao_catalog_loaded(void)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    return ld->current ? ld->current->version : 0;
 }

@@ -122,6 +122,9 @@ ngx_http_heao_major_t *ngx_http_heao_catalog_major(ngx_http_heao_inst_t *in,
 ngx_int_t ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
     ngx_http_heao_batch_t *b, ngx_http_heao_inst_t *in);
 
+/* the version of the worker's catalog, 0 before the first load */
+int64_t ngx_http_heao_catalog_loaded(void);
+
 extern ngx_str_t  ngx_http_heao_class_names[];
 
 

@@ -66,11 +66,35 @@ ngx_int_t
 ngx_http_heao_send_json(ngx_http_request_t *r, ngx_uint_t status,
     json_t *json)
 {
-    size_t     size;
-    ngx_str_t  out;
+    size_t                size;
+    json_t               *e;
+    ngx_str_t             out;
+    ngx_http_heao_ctx_t  *ctx;
 
     if (json == NULL) {
         return NGX_ERROR;
+    }
+
+    /* what the access log and the metrics tell of the answer */
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
+
+    if (ctx) {
+        e = json_object_get(json, "error");
+
+        if (json_is_string(e)) {
+            ctx->outcome.len = json_string_length(e);
+            ctx->outcome.data = ngx_pnalloc(r->pool, ctx->outcome.len);
+            if (ctx->outcome.data == NULL) {
+                json_decref(json);
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(ctx->outcome.data, json_string_value(e),
+                       ctx->outcome.len);
+        }
+
+        ctx->duplicate = json_is_true(json_object_get(json, "duplicate"));
     }
 
     size = json_dumpb(json, NULL, 0, JSON_COMPACT);
@@ -124,6 +148,7 @@ ngx_http_heao_parse_body(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     u_char                     *p;
     size_t                      len;
     ngx_int_t                   rc;
+    json_t                     *e;
     ngx_buf_t                  *b;
     ngx_str_t                  *type;
     ngx_chain_t                *cl;
@@ -200,6 +225,23 @@ ngx_http_heao_parse_body(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         || ngx_http_heao_json_depth(ctx->body, 0) > NGX_HTTP_HEAO_JSON_DEPTH)
     {
         goto bad_json;
+    }
+
+    /* the exam number of a login for the access log, masked there (O3) */
+
+    e = json_object_get(ctx->body, "exam_no");
+
+    if (json_is_string(e)
+        && json_string_length(e) == NGX_HTTP_HEAO_EXAM_NO_LEN)
+    {
+        ctx->exam_no.data = ngx_pnalloc(r->pool, NGX_HTTP_HEAO_EXAM_NO_LEN);
+        if (ctx->exam_no.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->exam_no.len = NGX_HTTP_HEAO_EXAM_NO_LEN;
+        ngx_memcpy(ctx->exam_no.data, json_string_value(e),
+                   NGX_HTTP_HEAO_EXAM_NO_LEN);
     }
 
     return NGX_OK;

@@ -32,6 +32,8 @@ static void ngx_http_heao_pg_done(void *data, ngx_int_t rc, PGresult *res);
 static void ngx_http_heao_redis_done(void *data, ngx_int_t rc,
     redisReply *reply);
 
+static ngx_int_t ngx_http_heao_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_heao_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_heao_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_heao_create_loc_conf(ngx_conf_t *cf);
@@ -249,13 +251,20 @@ static ngx_command_t  ngx_http_heao_commands[] = {
       offsetof(ngx_http_heao_main_conf_t, secure_cookie),
       NULL },
 
+    { ngx_string("heao_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_heao_metrics_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_heao_module_ctx = {
-    NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_heao_preconfiguration,        /* preconfiguration */
+    ngx_http_heao_postconfiguration,       /* postconfiguration */
 
     ngx_http_heao_create_main_conf,        /* create main configuration */
     ngx_http_heao_init_main_conf,          /* init main configuration */
@@ -352,6 +361,7 @@ ngx_http_heao_handler(ngx_http_request_t *r)
     }
 
     ctx->request = r;
+    ctx->route = ngx_http_heao_nroutes();
     ctx->arrived = r->start_sec;
     ctx->arrived_msec = r->start_msec;
 
@@ -457,6 +467,7 @@ ngx_http_heao_route(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             || (r->method == NGX_HTTP_HEAD && rt->method == NGX_HTTP_GET))
         {
             ctx->action = rt->action;
+            ctx->route = rt - ngx_http_heao_routes;
             return NGX_OK;
         }
 
@@ -552,8 +563,11 @@ ngx_http_heao_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     task->event.handler = done;
 
     if (ngx_thread_task_post(tp, task) != NGX_OK) {
+        ngx_http_heao_metrics_count(NGX_HTTP_HEAO_M_THREAD_REJECTED);
         return NGX_BUSY;
     }
+
+    ngx_http_heao_metrics_threads(1);
 
     r->main->blocked++;
     r->aio = 1;
@@ -574,6 +588,8 @@ ngx_http_heao_thread_finish(ngx_http_request_t *r)
 
     r->main->blocked--;
     r->aio = 0;
+
+    ngx_http_heao_metrics_threads(-1);
 
     /* a request terminated meanwhile has its own write handler now */
     r->write_event_handler(r);
@@ -611,6 +627,7 @@ ngx_http_heao_pg_call(ngx_http_heao_ctx_t *ctx, ngx_uint_t stmt, int nparams,
 {
     ctx->rc = NGX_ERROR;
     ctx->reply = NULL;
+    ctx->backend_start = ngx_current_msec;
 
     ctx->pg_op = ngx_http_heao_pg_query(ngx_http_heao_worker.pg, stmt,
                                         nparams, values, lengths,
@@ -638,6 +655,8 @@ ngx_http_heao_pg_done(void *data, ngx_int_t rc, PGresult *res)
     r = ctx->request;
     ctx->pg_op = NULL;
     ctx->rc = rc;
+
+    ngx_http_heao_metrics_backend(ctx, NGX_HTTP_HEAO_METRICS_PG, rc);
 
     if (rc == NGX_OK && PQresultStatus(res) == PGRES_TUPLES_OK
         && PQntuples(res) > 0)
@@ -690,6 +709,7 @@ ngx_http_heao_redis_call(ngx_http_heao_ctx_t *ctx, ngx_uint_t script,
 {
     ctx->rc = NGX_ERROR;
     ctx->reply = NULL;
+    ctx->backend_start = ngx_current_msec;
 
     ctx->redis_op = ngx_http_heao_redis_script(ngx_http_heao_worker.redis,
                                                script, nkeys, argc, argv,
@@ -717,6 +737,8 @@ ngx_http_heao_redis_done(void *data, ngx_int_t rc, redisReply *reply)
     r = ctx->request;
     ctx->redis_op = NULL;
     ctx->rc = rc;
+
+    ngx_http_heao_metrics_backend(ctx, NGX_HTTP_HEAO_METRICS_REDIS, rc);
 
     if (rc != NGX_OK) {
         goto done;
@@ -791,6 +813,80 @@ done:
 }
 
 
+/*
+ * The routes by index, for the metrics and the access log: the path
+ * without "/api/" and its "*" segments, "/" made "_" (/api/fill/<*>/save
+ * is fill_save); index nroutes is the request that matched none.
+ */
+
+ngx_uint_t
+ngx_http_heao_nroutes(void)
+{
+    return sizeof(ngx_http_heao_routes) / sizeof(ngx_http_heao_route_t) - 1;
+}
+
+
+void
+ngx_http_heao_route_name(ngx_uint_t i, ngx_str_t *name, ngx_str_t *method)
+{
+    u_char                 *p, *q, *end;
+    ngx_http_heao_route_t  *rt;
+
+    static u_char  names[sizeof(ngx_http_heao_routes)
+                         / sizeof(ngx_http_heao_route_t)][64];
+
+    if (i >= ngx_http_heao_nroutes()) {
+        ngx_str_set(name, "unknown");
+        ngx_str_set(method, "-");
+        return;
+    }
+
+    rt = &ngx_http_heao_routes[i];
+
+    if (rt->method == NGX_HTTP_POST) {
+        ngx_str_set(method, "POST");
+
+    } else {
+        ngx_str_set(method, "GET");
+    }
+
+    p = rt->path.data;
+    end = p + rt->path.len;
+
+    if (rt->path.len > sizeof("/api/") - 1
+        && ngx_strncmp(p, "/api/", sizeof("/api/") - 1) == 0)
+    {
+        p += sizeof("/api/") - 1;
+    }
+
+    q = names[i];
+
+    for ( /* void */ ; p < end && q < names[i] + sizeof(names[i]) - 1; p++) {
+        if (*p == '*') {
+            continue;
+        }
+
+        if (*p == '/') {
+            if (q == names[i] || q[-1] == '_') {
+                continue;
+            }
+
+            *q++ = '_';
+            continue;
+        }
+
+        *q++ = *p;
+    }
+
+    if (q > names[i] && q[-1] == '_') {
+        q--;
+    }
+
+    name->data = names[i];
+    name->len = q - names[i];
+}
+
+
 /* answers a backend fault: 503 with a retry hint (R2) */
 
 ngx_int_t
@@ -827,6 +923,28 @@ ngx_http_heao_backend_error(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 }
 
 
+static ngx_int_t
+ngx_http_heao_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_heao_metrics_add_variables(cf);
+}
+
+
+static ngx_int_t
+ngx_http_heao_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    hmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_heao_module);
+
+    if (hmcf->pg.conninfo.len == 0) {
+        return NGX_OK;
+    }
+
+    return ngx_http_heao_metrics_init_conf(cf, hmcf);
+}
+
+
 static void *
 ngx_http_heao_create_main_conf(ngx_conf_t *cf)
 {
@@ -844,6 +962,7 @@ ngx_http_heao_create_main_conf(ngx_conf_t *cf)
      *     hmcf->redis.addr = { 0, NULL };
      *     hmcf->kdf_pool = NULL;
      *     hmcf->secret_file = { 0, NULL };
+     *     hmcf->metrics_zone = NULL;
      */
 
     hmcf->pg.size = NGX_CONF_UNSET_UINT;
@@ -1295,6 +1414,10 @@ ngx_http_heao_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    if (ngx_http_heao_metrics_init_process(cycle, hmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_heao_catalog_init(cycle, hmcf);
 }
 
@@ -1302,6 +1425,7 @@ ngx_http_heao_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_heao_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_heao_metrics_exit_process();
     ngx_http_heao_catalog_done();
 
     if (ngx_http_heao_worker.redis) {

@@ -104,6 +104,8 @@ typedef struct {
     ngx_uint_t                   captcha_limit;
     ngx_msec_t                   captcha_window;
     ngx_flag_t                   secure_cookie;
+
+    ngx_shm_zone_t              *metrics_zone;
 } ngx_http_heao_main_conf_t;
 
 
@@ -149,6 +151,14 @@ struct ngx_http_heao_ctx_s {
 
     unsigned                     catalog_wait:1;
     unsigned                     finalized:1;
+
+    /* for the metrics and the access log (O2, O3) */
+    ngx_uint_t                   route;         /* index in the routes */
+    ngx_str_t                    outcome;       /* "error" of the answer */
+    ngx_str_t                    exam_no;       /* of the body, when any */
+    ngx_msec_t                   backend_start;
+    ngx_msec_t                   backend_msec;  /* all backend calls */
+    unsigned                     duplicate:1;   /* a save retried */
 };
 
 
@@ -237,6 +247,50 @@ ngx_int_t ngx_http_heao_captcha_new(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_captcha_verify(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
+
+
+/* ngx_http_heao_metrics.c: events counted for O2 */
+typedef enum {
+    NGX_HTTP_HEAO_M_LOGIN_OK = 0,
+    NGX_HTTP_HEAO_M_LOGIN_FAILED,
+    NGX_HTTP_HEAO_M_LOGIN_LOCKED,
+    NGX_HTTP_HEAO_M_SAVE,
+    NGX_HTTP_HEAO_M_SAVE_DUPLICATE,
+    NGX_HTTP_HEAO_M_CATALOG_HIT,
+    NGX_HTTP_HEAO_M_CATALOG_MISS,
+    NGX_HTTP_HEAO_M_THREAD_REJECTED,
+    NGX_HTTP_HEAO_M_LAST
+} ngx_http_heao_event_e;
+
+/* how a backend call failed */
+typedef enum {
+    NGX_HTTP_HEAO_BACKEND_FAILED = 0,
+    NGX_HTTP_HEAO_BACKEND_TIMEOUT,
+    NGX_HTTP_HEAO_BACKEND_BUSY,
+    NGX_HTTP_HEAO_BACKEND_LAST
+} ngx_http_heao_backend_e;
+
+#define NGX_HTTP_HEAO_METRICS_PG        0
+#define NGX_HTTP_HEAO_METRICS_REDIS     1
+#define NGX_HTTP_HEAO_METRICS_BACKENDS  2
+
+ngx_int_t ngx_http_heao_metrics_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_heao_metrics_init_conf(ngx_conf_t *cf,
+    ngx_http_heao_main_conf_t *hmcf);
+ngx_int_t ngx_http_heao_metrics_init_process(ngx_cycle_t *cycle,
+    ngx_http_heao_main_conf_t *hmcf);
+void ngx_http_heao_metrics_exit_process(void);
+char *ngx_http_heao_metrics_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_http_heao_metrics_count(ngx_http_heao_event_e event);
+void ngx_http_heao_metrics_threads(ngx_atomic_int_t n);
+void ngx_http_heao_metrics_backend(ngx_http_heao_ctx_t *ctx,
+    ngx_uint_t backend, ngx_int_t rc);
+
+/* ngx_http_heao_module.c: the routes, by index; nroutes is "unknown" */
+ngx_uint_t ngx_http_heao_nroutes(void);
+void ngx_http_heao_route_name(ngx_uint_t i, ngx_str_t *name,
+    ngx_str_t *method);
 
 
 #endif /* _NGX_HTTP_HEAO_MODULE_H_INCLUDED_ */

@@ -1,0 +1,276 @@
+# O4: tools/heao-admin against the test database and the portal that
+# tools/test runs (HEAO_HTTP_PORT): a window closed by the operator
+# closes begin and save within seconds, a county office's password reset
+# is office-set (A14), the county export, the checksum check (F15) and the
+# roster load with its rejected rows; each change audited with who and
+# why.  Candidates 1240-1249, batch and group O4.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::Bin;
+
+use Test::More;
+use IO::Socket::INET;
+use Time::HiRes qw(time sleep);
+use HeaoTest;
+
+plan skip_all => 'needs the portal of tools/test (HEAO_HTTP_PORT)'
+    unless $ENV{HEAO_HTTP_PORT};
+
+my $PG_PORT = $ENV{TEST_NGINX_PG_PORT} || 15433;
+$ENV{HEAO_PG} = "host=127.0.0.1 port=$PG_PORT dbname=heao user=heao";
+$ENV{HEAO_SECRET_FILE} = $ENV{TEST_NGINX_SECRET_FILE};
+
+my $ADMIN = "$FindBin::Bin/../tools/heao-admin";
+my @C = map { reset_candidate($_) } 1240 .. 1249;
+
+# the portal refreshes its catalog every 5 s (heao_catalog_refresh)
+my $REFRESH = 5;
+
+
+sub admin {
+    my @args = @_;
+
+    open(my $fh, '-|', $ADMIN, @args) or die "$ADMIN: $!";
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+
+    return ($? >> 8, $out);
+}
+
+
+sub request {
+    my ($method, $path, $headers, $body) = @_;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $ENV{HEAO_HTTP_PORT},
+                                     Timeout => 10)
+        or die "connect to the portal: $!\n";
+
+    $body //= '';
+    print $sock "$method $path HTTP/1.1\r\nHost: localhost\r\n"
+        . "Connection: close\r\nContent-Type: application/json\r\n"
+        . join('', map { "$_\r\n" } grep { /\S/ } split /\n/, $headers)
+        . "Content-Length: " . length($body) . "\r\n\r\n" . $body;
+
+    local $/;
+    my $resp = <$sock> // '';
+    my ($status) = $resp =~ m{^HTTP/1\.1 (\d+)};
+    $resp =~ s/\A.*?\r\n\r\n//s;
+
+    return ($status // 0, $resp);
+}
+
+
+# polls begin until its status is $want; returns the seconds it took
+sub begin_until {
+    my ($want, $headers) = @_;
+    my $start = time();
+
+    while (time() - $start < 3 * $REFRESH) {
+        my ($status, $body) = request('POST', '/api/fill/O4/begin', $headers,
+                                      '{"accept_notice": true}');
+        return (time() - $start, $body) if $status == $want;
+        sleep 0.25;
+    }
+
+    return (undef, '');
+}
+
+
+# a batch of its own, open from yesterday to tomorrow
+psql(q{
+    begin;
+    set local heao.purge = on;
+    delete from heao.admin_audit where subject in ('O4', 'roster-o4.csv')
+        or subject like '2141990000124_';
+    delete from heao.batch where code = 'O4';
+    delete from heao.batch_group where code = 'O4';
+    insert into heao.batch_group (code, name) values ('O4', '运维测试');
+    insert into heao.batch (code, name, group_code, opens_at, closes_at,
+                            shape, sort)
+    select 'O4', '运维测试批', 'O4', now() - interval '1 day',
+           now() + interval '1 day', shape, 99
+      from heao.batch where code = '11';
+    insert into heao.institution (batch_code, code, name, province, ownership)
+    select 'O4', code, name, province, ownership
+      from heao.institution where batch_code = '11' and code = '1105';
+    insert into heao.major (batch_code, inst_code, code, name, class, plan,
+                            tuition, years)
+    select 'O4', inst_code, code, name, class, plan, tuition, years
+      from heao.major where batch_code = '11' and inst_code = '1105';
+    commit;
+});
+
+my $S = session(1240);
+
+my ($t) = begin_until(200, $S);
+ok(defined $t, 'O4 the portal opens the new batch O4 for begin');
+
+
+# window close and extend, through the running nginx
+
+my ($rc, $out) = admin('window', 'O4', 'close');
+is($rc, 1, 'O4 window close without --by and --why is refused');
+
+($rc, $out) = admin('window', 'O4', 'close', '--by', 'op-li',
+                    '--why', 'closing test');
+is($rc, 0, 'O4 window close runs');
+
+my $body;
+($t, $body) = begin_until(409, $S);
+ok(defined $t && $t <= $REFRESH + 2,
+   'O4 a closed window answers begin 409 within the catalog refresh'
+   . (defined $t ? sprintf(' (%.1f s)', $t) : ''));
+like($body, qr/"reason":"closed"/, 'O4 the 409 says the window is closed');
+
+my ($status);
+($status, $body) = request('POST', '/api/fill/O4/save',
+                           session(1240, fill => ['O4', int(time()) + 600]),
+                           json_of({ save_id =>
+                               '00000000-0000-4000-a000-000000001240',
+                               application => { sections => [ { slots => [
+                                   { institution => '1105',
+                                     majors => ['07'], adjust => 'agree' },
+                               ] } ] } }));
+is($status, 409, 'O4 a save in the closed window is refused 409');
+like($body, qr/"reason":"closed"/, 'O4 ... as closed');
+
+my $until = psql(q{select to_char(now() + interval '2 hours',
+                                  'YYYY-MM-DD HH24:MI:SS')});
+($rc, $out) = admin('window', 'O4', 'extend', $until, '--by', 'op-li',
+                    '--why', 'extended by the office');
+is($rc, 0, 'O4 window extend runs');
+like($out, qr/window .* \.\. \Q$until\E/, 'O4 ... and prints the new close');
+
+($t) = begin_until(200, $S);
+ok(defined $t, 'O4 the extended window opens begin again');
+
+is(psql(q{select string_agg(actor || '/' || command || '/' || reason, ';'
+                            order by id)
+            from heao.admin_audit where subject = 'O4'}),
+   'op-li/window close/closing test;op-li/window extend/extended by the'
+   . ' office',
+   'O4 both window changes are audited with who and why');
+
+($rc) = admin('window', 'NOPE', 'close', '--by', 'a', '--why', 'b');
+is($rc, 1, 'O4 an unknown batch is refused');
+
+
+# A14: a county office resets a password
+
+($rc, $out) = admin('reset-password', $C[1]{exam_no}, '--by', 'county-410102',
+                    '--why', 'candidate came in person');
+my ($password) = $out =~ /new office-set password (\S+)/;
+ok($rc == 0 && defined $password, 'O4 reset-password prints a new password');
+is(psql("select pw_office_set from heao.candidate"
+        . " where exam_no = '$C[1]{exam_no}'"), 't',
+   'A14 the new password is office-set');
+
+my $login = http_post('/api/login', json_of({
+    exam_no => $C[1]{exam_no}, id_no => $C[1]{id_no},
+    password => $password }));
+like($login, qr/"must_change_password":true/,
+     'A14 the login with it must change the password first');
+is(psql("select actor || '/' || reason from heao.admin_audit"
+        . " where subject = '$C[1]{exam_no}'"),
+   'county-410102/candidate came in person', 'O4 the reset is audited');
+unlike(psql("select detail::text from heao.admin_audit"
+            . " where subject = '$C[1]{exam_no}'"), qr/\Q$password\E/,
+       'O3 the audit does not hold the password');
+
+($rc) = admin('reset-password', '21419999999999', '--by', 'a', '--why', 'b');
+is($rc, 1, 'O4 reset-password of an unknown candidate is refused');
+
+# the password the other suites expect comes back
+psql("update heao.candidate c set pw_hash = d.pw_hash, pw_office_set = false"
+     . " from heao.candidate d where c.exam_no = '$C[1]{exam_no}'"
+     . " and d.exam_no = '$C[2]{exam_no}'");
+
+
+# the county export and the checksum of a printed table (F15)
+
+psql(qq{update heao.batch set closes_at = now() + interval '1 day'
+         where code = 'O4'});
+my $canonical = "$C[3]{exam_no}|O4|1.1:1105:07,11:A";
+my $sum = checksum($canonical);
+my $saved = psql(qq{select heao.save_application(
+    (select id from heao.candidate where exam_no = '$C[3]{exam_no}'), 'O4',
+    '00000000-0000-4000-a000-000000001243',
+    '{"sections": [{"slots": [{"institution": "1105",
+      "majors": ["07", "11"], "adjust": "agree"}]}]}', 'summary',
+    '$sum', extract(epoch from now()), '127.0.0.1', 'test')});
+like($saved, qr/"status"\s*:\s*"saved"/, 'F15 a save to export');
+
+($rc, $out) = admin('export', '410102');
+is($rc, 0, 'O4 export runs');
+like($out, qr/^exam_no,name,batch,save_no,saved_at,checksum,slots$/m,
+     'O4 the export has a header line');
+like($out, qr/^\Q$C[3]{exam_no}\E,\Q$C[3]{name}\E,O4,1,[\d: -]+,$sum,"1\.1:1105:07,11:A"$/m,
+     'O4 the candidate\'s save is a row with its checksum and slots');
+
+($rc, $out) = admin('verify-checksum', $canonical, $sum);
+is($rc, 0, 'F15 the printed table\'s checksum verifies');
+($rc, $out) = admin('verify-checksum', "$C[3]{exam_no}|O4|1.1:1105:07,12:A",
+                    $sum);
+is($rc, 1, 'F15 a table with one major changed does not');
+
+
+# the roster from CSV, with the rejected rows reported
+
+my $id = sub {
+    my ($d) = @_;
+    my $id17 = "4101021999010199$d";
+    return $id17 . HeaoTest::check_char($id17);
+};
+my $csv = "/tmp/roster-o4.csv";
+psql(q{delete from heao.candidate where exam_no like '2141970000124%'});
+open(my $fh, '>', $csv) or die $!;
+print $fh "exam_no,id_no,name,track,county_code\n",
+          "21419700001241,", $id->(1), ",王小明,理,410102\n",
+          "21419700001242,", $id->(2), ",李·小红,文,410102\n",
+          "21419700001243,", substr($id->(3), 0, 17) . 'Y', ",赵三,文,410102\n",
+          "21419700001244,", $id->(4), ",赵四,数,410102\n",
+          "$C[4]{exam_no},$C[4]{id_no},$C[4]{name},理,410102\n",
+          "21419700001245,too,few\n";
+close $fh;
+
+($rc, $out) = admin('load-roster', $csv, '--by', 'op-wang',
+                    '--why', 'roster 2021');
+is($rc, 0, 'O4 load-roster runs');
+like($out, qr/^loaded 2, rejected 4$/m, 'O4 two rows loaded, four rejected');
+like($out, qr/^line 4: 21419700001243 rejected: bad ID number$/m,
+     'O4 a wrong check character is reported by line');
+like($out, qr/^line 5: 21419700001244 rejected: bad value: candidate_track_check$/m,
+     'O4 an unknown track is reported');
+like($out, qr/^line 6: \Q$C[4]{exam_no}\E rejected: already on the roster$/m,
+     'O4 a candidate already there is reported');
+like($out, qr/^line 7: 21419700001245 rejected: expected 5 or 6 fields, got 3$/m,
+     'O4 a short row is reported');
+is(psql(q{select string_agg(exam_no || pw_office_set, ',' order by exam_no)
+            from heao.candidate where exam_no like '2141970000124%'}),
+   '21419700001241true,21419700001242true',
+   'A14 the loaded candidates have office-set passwords');
+is(psql(q{select detail::text from heao.admin_audit
+           where subject = 'roster-o4.csv'}),
+   '{"loaded": 2, "rejected": 4}', 'O4 the load is audited with its counts');
+
+psql(q{
+    begin;
+    set local heao.purge = on;
+    delete from heao.candidate where exam_no like '2141970000124%';
+    delete from heao.outbox where candidate_id in
+        (select candidate_id from heao.save_history where batch_code = 'O4');
+    delete from heao.mailbox where candidate_id in
+        (select candidate_id from heao.save_history where batch_code = 'O4');
+    delete from heao.group_state where batch_code = 'O4';
+    delete from heao.save_history where batch_code = 'O4';
+    delete from heao.batch where code = 'O4';
+    delete from heao.batch_group where code = 'O4';
+    commit;
+});
+unlink $csv;
+
+done_testing();
