@@ -71,9 +71,9 @@ typedef struct ngx_http_heao_ctx_s      ngx_http_heao_ctx_t;
 typedef struct ngx_http_heao_catalog_s  ngx_http_heao_catalog_t;
 
 /*
- * An action runs a request from step to step: it returns NGX_AGAIN while
- * a backend works for it (the backend's callback runs it again), or the
- * code to finalize the request with.
+ * An action runs a request from step to step: it returns NGX_DONE while
+ * a backend works for it (the backend's callback runs it again) or once
+ * a helper answered, else the code to finalize the request with.
  */
 typedef ngx_int_t (*ngx_http_heao_action_pt)(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
