@@ -17,7 +17,6 @@ $ENV{HEAO_HTTP_PORT}
     or plan skip_all => 'needs the portal of tools/test (HEAO_HTTP_PORT)';
 
 my $CLIENTS = 6;
-my $SECONDS = 5;
 my $WORKERS = 2;            # worker_processes of conf/nginx.conf
 my $POOL = 4;               # heao_pg_pool_size of conf/nginx.conf
 my $FIRST = 900;
@@ -79,7 +78,7 @@ ok(defined wait_old_workers($WORKERS, 10),
    'R4 the old workers of those reloads exit');
 
 # reloads under load
-my @a = load($CLIENTS, $SECONDS, \&mixed, sub {
+my @a = load($CLIENTS, 1, \&mixed, sub {
     for (1 .. 4) {
         sleep 1;
         kill 'HUP', $master;
@@ -108,7 +107,7 @@ for my $k (0 .. $CLIENTS - 1) {
 
 my $new;
 
-@a = load($CLIENTS, $SECONDS, \&mixed, sub {
+@a = load($CLIENTS, 1, \&mixed, sub {
     sleep 1;
     kill 'USR2', $master;
 

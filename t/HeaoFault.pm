@@ -17,11 +17,15 @@ use HeaoTest;
 
 our @EXPORT = qw(request load portal_dir nginx_master nginx_workers
                  wait_old_workers pg_backends redis_clients stack
+                 pg_ctl redis_kill redis_start
                  save_request first_save error_log_since log_size
                  saves_missing);
 
 my $TOP = abs_path(dirname(__FILE__) . '/..');
 my $TIMEOUT = 15;
+my $PACE = 0.01;
+my $LOAD_LIMIT = 60;
+my $PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 my $serial = (time() * 1000) % 1e9;
 
 
@@ -82,25 +86,34 @@ sub request {
 }
 
 
-# runs $clients processes for $seconds, each calling $make->($client, $i)
-# for a request (method, path, headers, body) and sending it; $during,
-# when given, runs in the parent meanwhile.  Returns the answers as
-# [client, start time, status, seconds, retry-after, body, request]
+# runs $clients processes, each calling $make->($client, $i) for a
+# request (method, path, headers, body) and sending it, while $during runs
+# in the parent and $seconds after (never past $LOAD_LIMIT).  Returns the
+# answers as [client, start time, status, seconds, retry-after, body,
+# request]
 sub load {
     my ($clients, $seconds, $make, $during) = @_;
-    my $end = time() + $seconds;
+    my $end = time() + $LOAD_LIMIT;
+    my $stop = portal_dir() . "/load-stop.$$";
     my @kids;
 
+    unlink $stop;
+
+    # each client writes its answers to a file: a pipe would fill up and
+    # stop the client while the parent runs $during
     for my $k (0 .. $clients - 1) {
-        pipe(my $r, my $w) or die "pipe: $!";
+        my $out = portal_dir() . "/load-$$-$k";
         my $pid = fork() // die "fork: $!";
 
         if ($pid == 0) {
-            close $r;
+            open(my $w, '>', $out) or die "$out: $!";
             srand($$ ^ time());
+
+            # a server that answered before it read the body closes early
+            local $SIG{PIPE} = 'IGNORE';
             my $i = 0;
 
-            while (time() < $end) {
+            while (time() < $end && !-e $stop) {
                 my @req = $make->($k, $i++);
                 my $t = time();
                 my ($st, $head, $body, $secs) = request(@req);
@@ -109,30 +122,40 @@ sub load {
                 $body =~ s/[\r\n]//g;
                 printf $w "%d\t%.3f\t%d\t%.3f\t%s\t%s\t%s\n", $k, $t, $st,
                        $secs, $ra // '', $body, $req[3] // '';
+
+                # the machine is shared: a client is a user, not a flood
+                sleep $PACE;
             }
 
             close $w;
             exit 0;
         }
 
-        close $w;
-        push @kids, [$pid, $r];
+        push @kids, [$pid, $out];
     }
 
     $during->() if $during;
+    sleep $seconds;
+
+    open(my $fh, '>', $stop) or die "$stop: $!";
+    close $fh;
 
     my @answers;
 
     for my $kid (@kids) {
-        my $fh = $kid->[1];
+        waitpid($kid->[0], 0);
+        open(my $fh, '<', $kid->[1]) or die "$kid->[1]: $!";
 
         while (my $line = <$fh>) {
             chomp $line;
             push @answers, [split /\t/, $line, 7];
         }
 
-        waitpid($kid->[0], 0);
+        close $fh;
+        unlink $kid->[1];
     }
+
+    unlink $stop;
 
     return @answers;
 }
@@ -206,6 +229,51 @@ sub stack {
 
     system("$TOP/tools/stack @args >/dev/null 2>&1") == 0
         or die "tools/stack $cmd failed\n";
+}
+
+
+# PostgreSQL alone: "start", "stop" or "restart" (fast), as tools/stack runs it
+sub pg_ctl {
+    my ($cmd) = @_;
+    my $dir = portal_dir();
+
+    system("runuser -u heao -- $PG_CTL -D $dir/pg -l $dir/pg.log -m fast"
+           . " -w $cmd >/dev/null 2>&1") == 0
+        or die "pg_ctl $cmd failed\n";
+}
+
+
+# Redis alone, started again with the configuration tools/stack wrote
+sub redis_start {
+    my $dir = portal_dir();
+
+    system("redis-server $dir/redis/redis.conf >/dev/null 2>&1") == 0
+        or die "redis-server failed\n";
+
+    for (1 .. 100) {
+        return if eval { redis('PING') eq 'PONG' };
+        sleep 0.05;
+    }
+
+    die "redis did not start\n";
+}
+
+
+# Redis alone, as a crash: SIGKILL
+sub redis_kill {
+    open(my $fh, '<', portal_dir() . '/redis/redis.pid') or die "redis pid\n";
+    my $pid = <$fh>;
+    close $fh;
+    chomp $pid;
+
+    kill 'KILL', $pid or die "kill redis $pid: $!\n";
+
+    for (1 .. 50) {
+        last unless kill 0, $pid;
+        sleep 0.1;
+    }
+
+    unlink portal_dir() . '/redis/redis.pid';
 }
 
 
