@@ -59,7 +59,14 @@ sub request {
                     . "Content-Length: " . length($body) . "\r\n";
         }
 
-        $req .= "\r\n";
+        # a raw body goes as it is, with a length unless the caller set one
+        if (defined $opt{raw}
+            && ($headers // '') !~ /^(Content-Length|Transfer-Encoding):/mi)
+        {
+            $req .= "Content-Length: " . length($opt{raw}) . "\r\n";
+        }
+
+        $req .= "\r\n" . ($opt{raw} // '');
 
         # a slow client: the body's second half comes after a pause
         if (defined $body && $opt{pause}) {
