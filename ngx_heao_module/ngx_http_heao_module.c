@@ -14,6 +14,10 @@
 #include "ngx_http_heao_kdf.h"
 
 
+/* how often the timer that keeps an exiting worker for a thread rearms */
+#define NGX_HTTP_HEAO_THREAD_GUARD  60000
+
+
 typedef struct {
     ngx_uint_t                   method;
     ngx_str_t                    path;          /* '*' stands for a segment */
@@ -28,6 +32,7 @@ static ngx_int_t ngx_http_heao_route(ngx_http_request_t *r,
 static void ngx_http_heao_run(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx);
 static void ngx_http_heao_cleanup(void *data);
 static void ngx_http_heao_thread_resume(ngx_http_request_t *r);
+static void ngx_http_heao_thread_guard(ngx_event_t *ev);
 static void ngx_http_heao_pg_done(void *data, ngx_int_t rc, PGresult *res);
 static void ngx_http_heao_redis_done(void *data, ngx_int_t rc,
     redisReply *reply);
@@ -559,6 +564,8 @@ ngx_int_t
 ngx_http_heao_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     ngx_thread_task_t *task, ngx_event_handler_pt done)
 {
+    ngx_http_heao_ctx_t  *ctx;
+
     task->event.data = r;
     task->event.handler = done;
 
@@ -573,18 +580,45 @@ ngx_http_heao_thread_post(ngx_http_request_t *r, ngx_thread_pool_t *tp,
     r->aio = 1;
     r->write_event_handler = ngx_http_heao_thread_resume;
 
+    /*
+     * a shutting down worker exits as soon as no timer but cancelable
+     * ones is left, and a request waiting for a thread has none (R4)
+     */
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
+
+    ctx->thread_guard.handler = ngx_http_heao_thread_guard;
+    ctx->thread_guard.data = r;
+    ctx->thread_guard.log = r->connection->log;
+
+    ngx_add_timer(&ctx->thread_guard, NGX_HTTP_HEAO_THREAD_GUARD);
+
     return NGX_DONE;
+}
+
+
+static void
+ngx_http_heao_thread_guard(ngx_event_t *ev)
+{
+    ngx_add_timer(ev, NGX_HTTP_HEAO_THREAD_GUARD);
 }
 
 
 void
 ngx_http_heao_thread_finish(ngx_http_request_t *r)
 {
-    ngx_connection_t  *c;
+    ngx_connection_t     *c;
+    ngx_http_heao_ctx_t  *ctx;
 
     c = r->connection;
 
     ngx_http_set_log_request(c->log, r);
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
+
+    if (ctx->thread_guard.timer_set) {
+        ngx_del_timer(&ctx->thread_guard);
+    }
 
     r->main->blocked--;
     r->aio = 0;

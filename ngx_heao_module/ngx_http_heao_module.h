@@ -148,6 +148,7 @@ struct ngx_http_heao_ctx_s {
     void                        *data;          /* the action's own state */
     ngx_queue_t                  queue;         /* waiting for the catalog */
     ngx_http_heao_catalog_t     *catalog;       /* held while it lives */
+    ngx_event_t                  thread_guard;  /* while a thread works */
 
     unsigned                     catalog_wait:1;
     unsigned                     finalized:1;

@@ -1753,12 +1753,17 @@ ngx_http_heao_pg_timeout_handler(ngx_event_t *ev)
 }
 
 
-/* no connects while the worker exits, nor during the back-off */
+/*
+ * No connects during the back-off, nor once the worker terminates.  An
+ * exiting worker still connects: only dispatch() asks, for an operation
+ * of a request it accepted before (R4); release() closes the connection
+ * once nothing waits.
+ */
 
 static ngx_uint_t
 ngx_http_heao_pg_may_connect(ngx_http_heao_pg_pool_t *pool)
 {
-    if (ngx_exiting || ngx_terminate) {
+    if (ngx_terminate) {
         return 0;
     }
 

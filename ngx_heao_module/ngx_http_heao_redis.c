@@ -908,7 +908,11 @@ ngx_http_heao_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 }
 
 
-/* starts a connection; on failure the back-off timer tries again */
+/*
+ * Starts a connection; on failure the back-off timer tries again.  An
+ * exiting worker connects only for a request it accepted before (R4),
+ * and closes that connection again once nothing is in flight.
+ */
 static void
 ngx_http_heao_redis_connect(ngx_http_heao_redis_t *rd)
 {
@@ -916,9 +920,13 @@ ngx_http_heao_redis_connect(ngx_http_heao_redis_t *rd)
     ngx_connection_t   *c;
     redisAsyncContext  *ac;
 
-    if (ngx_exiting || ngx_terminate) {
+    if (ngx_terminate || rd->destroying) {
         rd->state = NGX_HTTP_HEAO_REDIS_CLOSED;
         return;
+    }
+
+    if (ngx_exiting) {
+        rd->closing = 1;
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_EVENT, rd->log, 0,
@@ -1357,7 +1365,33 @@ ngx_http_heao_redis_start(ngx_http_heao_redis_t *rd,
 
         return;
 
-    default: /* disconnected or closed */
+    case NGX_HTTP_HEAO_REDIS_CLOSED:
+
+        /*
+         * ngx_close_idle_connections() closed the connection of an
+         * exiting worker: a request it accepted before still gets one
+         */
+
+        if (!ngx_exiting || ngx_terminate || rd->destroying) {
+            break;
+        }
+
+        rd->failed = 0;
+        ngx_http_heao_redis_connect(rd);
+
+        if (rd->state != NGX_HTTP_HEAO_REDIS_CONNECTING || rd->failed) {
+            break;
+        }
+
+        op->state = NGX_HTTP_HEAO_REDIS_OP_WAITING;
+        ngx_queue_insert_tail(&rd->waiting, &op->queue);
+        rd->nwaiting++;
+
+        ngx_add_timer(&op->timer, rd->rcf->command_timeout);
+
+        return;
+
+    default: /* disconnected: the back-off timer runs */
         break;
     }
 
@@ -1649,9 +1683,18 @@ ngx_http_heao_redis_retry(ngx_event_t *ev)
 
     rd = ev->data;
 
-    if (rd->state == NGX_HTTP_HEAO_REDIS_DISCONNECTED) {
-        ngx_http_heao_redis_connect(rd);
+    if (rd->state != NGX_HTTP_HEAO_REDIS_DISCONNECTED) {
+        return;
     }
+
+    /* never a reconnect in the background while the worker exits */
+
+    if (ngx_exiting || ngx_terminate) {
+        rd->state = NGX_HTTP_HEAO_REDIS_CLOSED;
+        return;
+    }
+
+    ngx_http_heao_redis_connect(rd);
 }
 
 

@@ -102,7 +102,14 @@ begin
     values (p_save_id, p_candidate, g.code, b.code, st.saves_used + 1,
             arrived, heao.inet_or_null(p_client), left(p_device, 512),
             p_content, p_summary, p_checksum)
+    on conflict (save_id) do nothing
     returning * into sh;
+
+    -- another candidate's save with this save_id committed meanwhile (R1)
+    if not found then
+        return json_build_object('status', 'bad_save_id',
+                                 'duplicate', false);
+    end if;
 
     update heao.group_state
        set batch_code = b.code,
