@@ -21,6 +21,7 @@ help:
 	@echo "make run      start PostgreSQL, Redis and nginx with the demo year"
 	@echo "make stop     stop what make run started"
 	@echo "make test     run every suite against real backends"
+	@echo "make test-unit  check the TOTP core against the RFC vectors"
 	@echo "make clean    remove $(BUILD)/"
 
 deps:
@@ -55,6 +56,23 @@ stop:
 
 test: $(MODULE)
 	@tools/test
+
+# A3: the HOTP/TOTP core against the RFCs' vectors, compiled against the
+# configured nginx tree's headers and OpenSSL alone
+UNIT_INC   := -I ngx_heao_module -I $(BUILD)/nginx/src/core \
+              -I $(BUILD)/nginx/src/event -I $(BUILD)/nginx/src/os/unix \
+              -I $(OBJS)
+
+$(BUILD)/hotp-vectors: t/unit/hotp-vectors.c \
+        ngx_heao_module/ngx_http_heao_hotp.c \
+        ngx_heao_module/ngx_http_heao_hotp.h $(OBJS)/Makefile
+	@echo "building $@"
+	@$(CC) -O2 -Wall -Werror $(UNIT_INC) -o $@ t/unit/hotp-vectors.c \
+	    ngx_heao_module/ngx_http_heao_hotp.c -lcrypto
+
+test-unit: $(BUILD)/hotp-vectors
+	@echo "running $(BUILD)/hotp-vectors"
+	@$(BUILD)/hotp-vectors
 
 clean:
 	rm -rf $(BUILD)
