@@ -11,7 +11,7 @@ CC_OPT     ?= -g -O2 -fstack-protector-strong -Wformat \
 LD_OPT     ?= -Wl,-z,relro -Wl,-z,now -fPIC
 SOURCES    := config $(wildcard ngx_heao_module/*.c ngx_heao_module/*.h)
 
-.PHONY: all help deps run stop test bench deb clean
+.PHONY: all help deps run stop test test-unit bench deb clean
 
 all: $(MODULE)
 
@@ -23,6 +23,7 @@ help:
 	@echo "make test     run every suite against real backends"
 	@echo "make bench    measure the hot paths against the machine's ceilings"
 	@echo "make deb      build a libnginx-mod-http-heao .deb of the module"
+	@echo "make test-unit  check the TOTP core against the RFC vectors"
 	@echo "make clean    remove $(BUILD)/"
 
 deps:
@@ -72,6 +73,22 @@ bench: $(MODULE) $(BUILD)/heao-bench-roster $(BUILD)/heao-hashrate
 
 deb: $(MODULE)
 	@tools/deb
+# A3: the HOTP/TOTP core against the RFCs' vectors, compiled against the
+# configured nginx tree's headers and OpenSSL alone
+UNIT_INC   := -I ngx_heao_module -I $(BUILD)/nginx/src/core \
+              -I $(BUILD)/nginx/src/event -I $(BUILD)/nginx/src/os/unix \
+              -I $(OBJS)
+
+$(BUILD)/hotp-vectors: t/unit/hotp-vectors.c \
+        ngx_heao_module/ngx_http_heao_hotp.c \
+        ngx_heao_module/ngx_http_heao_hotp.h $(OBJS)/Makefile
+	@echo "building $@"
+	@$(CC) -O2 -Wall -Werror $(UNIT_INC) -o $@ t/unit/hotp-vectors.c \
+	    ngx_heao_module/ngx_http_heao_hotp.c -lcrypto
+
+test-unit: $(BUILD)/hotp-vectors
+	@echo "running $(BUILD)/hotp-vectors"
+	@$(BUILD)/hotp-vectors
 
 clean:
 	rm -rf $(BUILD)

@@ -27,8 +27,20 @@ typedef enum {
     NGX_HTTP_HEAO_LOGIN_STORE,
     NGX_HTTP_HEAO_LOGIN_SESSION,
     NGX_HTTP_HEAO_LOGIN_RESET,
-    NGX_HTTP_HEAO_LOGIN_FAILED
+    NGX_HTTP_HEAO_LOGIN_FAILED,
+    NGX_HTTP_HEAO_LOGIN_TOTP
 } ngx_http_heao_login_step_e;
+
+
+typedef enum {
+    NGX_HTTP_HEAO_PASSWORD_SESSION = 0,
+    NGX_HTTP_HEAO_PASSWORD_LOADED,
+    NGX_HTTP_HEAO_PASSWORD_HASH,
+    NGX_HTTP_HEAO_PASSWORD_VERIFY,
+    NGX_HTTP_HEAO_PASSWORD_DERIVE,
+    NGX_HTTP_HEAO_PASSWORD_STORE,
+    NGX_HTTP_HEAO_PASSWORD_SESSIONS
+} ngx_http_heao_password_step_e;
 
 
 typedef struct {
@@ -40,9 +52,19 @@ typedef struct {
     ngx_str_t                    name;
     ngx_str_t                    hash;
     ngx_str_t                    profile;       /* JSON, for the rules */
+    ngx_str_t                    totp_key;      /* hex, empty: not bound */
+    ngx_str_t                    totp;          /* the code given */
+    uint64_t                     totp_counter;
     unsigned                     known:1;       /* exam and ID numbers */
     unsigned                     must_change:1;
+    unsigned                     totp_failed:1;
 } ngx_http_heao_login_t;
+
+
+typedef struct {
+    ngx_str_t                    old;
+    ngx_str_t                    new;
+} ngx_http_heao_password_t;
 
 
 static ngx_int_t ngx_http_heao_login_read(ngx_http_request_t *r,
@@ -53,8 +75,11 @@ static ngx_int_t ngx_http_heao_login_counters(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_uint_t script);
 static ngx_int_t ngx_http_heao_login_lookup(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
+static ngx_int_t ngx_http_heao_login_verified(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
 static ngx_int_t ngx_http_heao_login_done(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
+static ngx_uint_t ngx_http_heao_password_policy(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_valid_exam_no(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_valid_id_no(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_valid_password(ngx_str_t *s);
@@ -155,24 +180,52 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                                NGX_HTTP_HEAO_LUA_LOGIN_FAILED);
         }
 
-        if (!ngx_http_heao_kdf_needs_rehash(r, &lg->hash)) {
-            ctx->step = NGX_HTTP_HEAO_LOGIN_SESSION;
-            return ngx_http_heao_session_create(r, ctx, &lg->candidate,
-                                                &lg->exam_no, &lg->name,
-                                                &lg->profile);
+        if (lg->totp_key.len == 0) {
+            return ngx_http_heao_login_verified(r, ctx, lg);
         }
 
-        /* a hash weaker than the configured cost is replaced now */
+        /* A1, A3: a bound dynamic password is asked for too */
 
-        ctx->step = NGX_HTTP_HEAO_LOGIN_REHASH;
-
-        rc = ngx_http_heao_kdf_hash(r, ctx, &lg->password);
-        if (rc == NGX_BUSY) {
-            ctx->rc = NGX_BUSY;
-            return ngx_http_heao_backend_error(r, ctx, "password hash");
+        if (lg->totp.len == 0) {
+            return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                            "totp_required", "totp",
+                                            "请输入动态密码");
         }
 
-        return rc;
+        rc = ngx_http_heao_totp_match(r, &lg->totp_key, &lg->totp,
+                                      ctx->arrived, &lg->totp_counter);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc != NGX_OK) {
+            lg->totp_failed = 1;
+            ctx->step = NGX_HTTP_HEAO_LOGIN_FAILED;
+            return ngx_http_heao_login_counters(r, ctx,
+                                               NGX_HTTP_HEAO_LUA_LOGIN_FAILED);
+        }
+
+        ctx->step = NGX_HTTP_HEAO_LOGIN_TOTP;
+
+        return ngx_http_heao_totp_use(r, ctx, &lg->candidate,
+                                      lg->totp_counter);
+
+    case NGX_HTTP_HEAO_LOGIN_TOTP:
+        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "totp");
+        }
+
+        v = ctx->reply->elts;
+
+        if (v[0].len != 1 || v[0].data[0] != '1') {
+            /* a replayed code counts as a failure */
+            lg->totp_failed = 1;
+            ctx->step = NGX_HTTP_HEAO_LOGIN_FAILED;
+            return ngx_http_heao_login_counters(r, ctx,
+                                               NGX_HTTP_HEAO_LUA_LOGIN_FAILED);
+        }
+
+        return ngx_http_heao_login_verified(r, ctx, lg);
 
     case NGX_HTTP_HEAO_LOGIN_REHASH:
         if (ctx->rc != NGX_OK) {
@@ -202,7 +255,7 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         return ngx_http_heao_session_create(r, ctx, &lg->candidate,
                                             &lg->exam_no, &lg->name,
-                                            &lg->profile);
+                                            &lg->profile, lg->must_change);
 
     case NGX_HTTP_HEAO_LOGIN_SESSION:
         if (ctx->rc != NGX_OK) {
@@ -234,6 +287,15 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                       "heao: login failed for %*s******",
                       (size_t) 8, lg->exam_no.data);
 
+        if (lg->totp_failed) {
+            return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                            "totp_failed", "totp",
+                                            "动态密码不正确"
+                                            "或已使用，"
+                                            "请等待下一个"
+                                            "动态密码");
+        }
+
         return ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
                                         "login_failed", NULL,
                                         "考生号、证件号码"
@@ -247,6 +309,7 @@ ngx_http_heao_login_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_http_heao_login_t *lg)
 {
     u_char                     *p;
+    ngx_int_t                   rc;
     ngx_str_t                   ticket, *addr;
     ngx_uint_t                  i;
     ngx_http_heao_main_conf_t  *hmcf;
@@ -273,6 +336,12 @@ ngx_http_heao_login_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     {
         return ngx_http_heao_bad_field(r, "password",
                                        "登录密码应为8至32个字符");
+    }
+
+    rc = ngx_http_heao_totp_field(r, ctx->body, "totp", &lg->totp);
+    if (rc == NGX_ERROR) {
+        return ngx_http_heao_bad_field(r, "totp",
+                                       "动态密码格式不正确");
     }
 
     ngx_str_set(&ticket, "-");
@@ -407,7 +476,7 @@ ngx_http_heao_login_counters(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 }
 
 
-/* candidate_id, id_no, name, pw_hash, must_change, profile */
+/* candidate_id, id_no, name, pw_hash, must_change, totp_secret, profile */
 
 static ngx_int_t
 ngx_http_heao_login_lookup(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
@@ -418,14 +487,15 @@ ngx_http_heao_login_lookup(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
     hash = NULL;
 
-    if (ctx->reply && ctx->reply->nelts == 6) {
+    if (ctx->reply && ctx->reply->nelts == 7) {
         v = ctx->reply->elts;
 
         lg->candidate = v[0];
         lg->name = v[2];
         lg->hash = v[3];
-        lg->profile = v[5];
+        lg->profile = v[6];
         lg->must_change = v[4].len && v[4].data[0] == 't';
+        lg->totp_key = v[5];
 
         /* compare in constant time, and verify the hash all the same */
 
@@ -443,6 +513,35 @@ ngx_http_heao_login_lookup(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     if (rc == NGX_BUSY) {
         ctx->rc = NGX_BUSY;
         return ngx_http_heao_backend_error(r, ctx, "password check");
+    }
+
+    return rc;
+}
+
+
+/* the candidate proved who they are: a stronger hash first if due */
+
+static ngx_int_t
+ngx_http_heao_login_verified(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_http_heao_login_t *lg)
+{
+    ngx_int_t  rc;
+
+    if (!ngx_http_heao_kdf_needs_rehash(r, &lg->hash)) {
+        ctx->step = NGX_HTTP_HEAO_LOGIN_SESSION;
+        return ngx_http_heao_session_create(r, ctx, &lg->candidate,
+                                            &lg->exam_no, &lg->name,
+                                            &lg->profile, lg->must_change);
+    }
+
+    /* a hash weaker than the configured cost is replaced now */
+
+    ctx->step = NGX_HTTP_HEAO_LOGIN_REHASH;
+
+    rc = ngx_http_heao_kdf_hash(r, ctx, &lg->password);
+    if (rc == NGX_BUSY) {
+        ctx->rc = NGX_BUSY;
+        return ngx_http_heao_backend_error(r, ctx, "password hash");
     }
 
     return rc;
@@ -516,7 +615,8 @@ ngx_http_heao_logout(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 ngx_int_t
 ngx_http_heao_whoami(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
-    ngx_int_t  rc;
+    json_t     *json;
+    ngx_int_t   rc;
 
     if (ctx->step == 0) {
         ctx->step = 1;
@@ -532,8 +632,184 @@ ngx_http_heao_whoami(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         return rc;
     }
 
-    return ngx_http_heao_send_json(r, NGX_HTTP_OK,
-                                   ngx_http_heao_session_json(ctx->session));
+    json = ngx_http_heao_session_json(ctx->session);
+    if (json == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* A14: the page sends the candidate to the password change */
+
+    if (ctx->session->must_change
+        && json_object_set_new(json, "must_change_password", json_true())
+           != 0)
+    {
+        json_decref(json);
+        return NGX_ERROR;
+    }
+
+    return ngx_http_heao_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+/*
+ * POST /api/password {"old_password", "new_password"}: the candidate's
+ * own change (A14: the first thing after an office-set password).  The
+ * new password meets the policy of SPEC 2; both hashes run in the
+ * thread pool; every other session of the candidate ends (A5).
+ */
+
+ngx_int_t
+ngx_http_heao_password_change(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t                  rc;
+    ngx_str_t                 *v;
+    const char                *values[2];
+    ngx_http_heao_password_t  *pw;
+
+    pw = ctx->data;
+
+    switch (ctx->step) {
+
+    case NGX_HTTP_HEAO_PASSWORD_SESSION:
+        ctx->step = NGX_HTTP_HEAO_PASSWORD_LOADED;
+
+        rc = ngx_http_heao_session_load(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        /* fall through */
+
+    case NGX_HTTP_HEAO_PASSWORD_LOADED:
+        rc = ngx_http_heao_session_loaded(r, ctx, 1);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        rc = ngx_http_heao_parse_body(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        pw = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_password_t));
+        if (pw == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->data = pw;
+
+        if (ngx_http_heao_field(ctx->body, "old_password", &pw->old)
+            != NGX_OK
+            || !ngx_http_heao_valid_password(&pw->old))
+        {
+            return ngx_http_heao_bad_field(r, "old_password",
+                                           "请输入原密码");
+        }
+
+        if (ngx_http_heao_field(ctx->body, "new_password", &pw->new)
+            != NGX_OK
+            || !ngx_http_heao_password_policy(&pw->new))
+        {
+            return ngx_http_heao_bad_field(r, "new_password",
+                                           "新密码应为8至32个字符，"
+                                           "须同时包含字母、"
+                                           "数字和符号");
+        }
+
+        if (pw->new.len == pw->old.len
+            && ngx_memcmp(pw->new.data, pw->old.data, pw->new.len) == 0)
+        {
+            return ngx_http_heao_bad_field(r, "new_password",
+                                           "新密码不能与原密码相同");
+        }
+
+        values[0] = (char *) ctx->session->candidate.data;
+        ctx->step = NGX_HTTP_HEAO_PASSWORD_HASH;
+
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_PASSWORD_HASH, 1,
+                                     values, NULL);
+
+    case NGX_HTTP_HEAO_PASSWORD_HASH:
+        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "password");
+        }
+
+        v = ctx->reply->elts;
+        ctx->step = NGX_HTTP_HEAO_PASSWORD_VERIFY;
+
+        rc = ngx_http_heao_kdf_verify(r, ctx, v[0].len ? &v[0] : NULL,
+                                      &pw->old);
+        if (rc == NGX_BUSY) {
+            ctx->rc = NGX_BUSY;
+            return ngx_http_heao_backend_error(r, ctx, "password check");
+        }
+
+        return rc;
+
+    case NGX_HTTP_HEAO_PASSWORD_VERIFY:
+        if (ctx->rc == NGX_ERROR) {
+            return ngx_http_heao_backend_error(r, ctx, "password check");
+        }
+
+        if (ctx->rc != NGX_OK) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "heao: password change with a wrong password"
+                          " for %*s******", (size_t) 8,
+                          ctx->session->exam_no.data);
+
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "wrong_password", "old_password",
+                                            "原密码不正确");
+        }
+
+        ctx->step = NGX_HTTP_HEAO_PASSWORD_DERIVE;
+
+        rc = ngx_http_heao_kdf_hash(r, ctx, &pw->new);
+        if (rc == NGX_BUSY) {
+            ctx->rc = NGX_BUSY;
+            return ngx_http_heao_backend_error(r, ctx, "password hash");
+        }
+
+        return rc;
+
+    case NGX_HTTP_HEAO_PASSWORD_DERIVE:
+        if (ctx->rc != NGX_OK) {
+            return ngx_http_heao_backend_error(r, ctx, "password hash");
+        }
+
+        values[0] = (char *) ctx->session->candidate.data;
+        values[1] = (char *) ctx->result.data;
+
+        ctx->step = NGX_HTTP_HEAO_PASSWORD_STORE;
+
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_CHANGE_PASSWORD,
+                                     2, values, NULL);
+
+    case NGX_HTTP_HEAO_PASSWORD_STORE:
+        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "password store");
+        }
+
+        ctx->step = NGX_HTTP_HEAO_PASSWORD_SESSIONS;
+
+        return ngx_http_heao_session_end_others(r, ctx,
+                                                &ctx->session->candidate);
+
+    default: /* NGX_HTTP_HEAO_PASSWORD_SESSIONS */
+        if (ctx->rc != NGX_OK) {
+            /* the password changed: the answer must say so all the same */
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "heao: ending the other sessions failed");
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "heao: password changed for %*s******", (size_t) 8,
+                      ctx->session->exam_no.data);
+
+        return ngx_http_heao_send_json(r, NGX_HTTP_OK,
+                                       json_pack("{s:b}", "ok", 1));
+    }
 }
 
 
@@ -623,6 +899,46 @@ ngx_http_heao_valid_password(ngx_str_t *s)
 {
     return s->len >= NGX_HTTP_HEAO_PASSWORD_MIN
            && s->len <= NGX_HTTP_HEAO_PASSWORD_LEN;
+}
+
+
+/* SPEC 2: 8 to 32 visible ASCII characters, letters, digits, a symbol */
+
+static ngx_uint_t
+ngx_http_heao_password_policy(ngx_str_t *s)
+{
+    u_char      c;
+    size_t      i;
+    ngx_uint_t  letter, digit, symbol;
+
+    if (s->len < NGX_HTTP_HEAO_PASSWORD_MIN
+        || s->len > NGX_HTTP_HEAO_PASSWORD_LEN)
+    {
+        return 0;
+    }
+
+    letter = 0;
+    digit = 0;
+    symbol = 0;
+
+    for (i = 0; i < s->len; i++) {
+        c = s->data[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            letter = 1;
+
+        } else if (c >= '0' && c <= '9') {
+            digit = 1;
+
+        } else if (c > 0x20 && c < 0x7f) {
+            symbol = 1;
+
+        } else {
+            return 0;
+        }
+    }
+
+    return letter && digit && symbol;
 }
 
 

@@ -71,6 +71,10 @@ static ngx_conf_num_bounds_t  ngx_http_heao_ops_bounds = {
     ngx_http_heao_check_bounds, 1, 16
 };
 
+static ngx_conf_num_bounds_t  ngx_http_heao_digits_bounds = {
+    ngx_http_heao_check_bounds, 6, 8
+};
+
 
 static ngx_command_t  ngx_http_heao_commands[] = {
 
@@ -263,6 +267,13 @@ static ngx_command_t  ngx_http_heao_commands[] = {
       0,
       NULL },
 
+    { ngx_string("heao_totp_digits"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_heao_main_conf_t, totp_digits),
+      &ngx_http_heao_digits_bounds },
+
       ngx_null_command
 };
 
@@ -304,8 +315,8 @@ ngx_http_heao_worker_t  ngx_http_heao_worker;
 static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
 
     { "heao_login_lookup",
-      "select candidate_id, id_no, name, pw_hash, must_change,"
-      " heao.candidate_profile(candidate_id) from heao.login_lookup($1)",
+      "select candidate_id, id_no, name, pw_hash, must_change, totp_secret,"
+      " heao.candidate_profile(candidate_id) from heao.account_lookup($1)",
       1 },
 
     { "heao_set_password",
@@ -330,7 +341,22 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
       " $5, $6, $7::double precision, $8, $9)", 9 },
 
     { "heao_browse",
-      "select heao.browse($1::bigint)", 1 }
+      "select heao.browse($1::bigint)", 1 },
+
+    { "heao_totp_secret",
+      "select heao.totp_secret($1::bigint)", 1 },
+
+    { "heao_totp_bind",
+      "select heao.totp_bind($1::bigint, $2)", 2 },
+
+    { "heao_totp_unbind",
+      "select heao.totp_unbind($1::bigint)", 1 },
+
+    { "heao_password_hash",
+      "select heao.password_hash($1::bigint)", 1 },
+
+    { "heao_change_password",
+      "select heao.change_password($1::bigint, $2)", 2 }
 };
 
 
@@ -348,6 +374,15 @@ static ngx_http_heao_route_t  ngx_http_heao_routes[] = {
     { NGX_HTTP_POST, ngx_string("/api/captcha"), ngx_http_heao_captcha_new },
     { NGX_HTTP_POST, ngx_string("/api/captcha/verify"),
       ngx_http_heao_captcha_verify },
+    { NGX_HTTP_GET, ngx_string("/api/totp"), ngx_http_heao_totp_status },
+    { NGX_HTTP_POST, ngx_string("/api/totp/begin"), ngx_http_heao_totp_begin },
+    { NGX_HTTP_GET, ngx_string("/api/totp/qr"), ngx_http_heao_totp_qr },
+    { NGX_HTTP_POST, ngx_string("/api/totp/confirm"),
+      ngx_http_heao_totp_confirm },
+    { NGX_HTTP_POST, ngx_string("/api/totp/unbind"),
+      ngx_http_heao_totp_unbind },
+    { NGX_HTTP_POST, ngx_string("/api/password"),
+      ngx_http_heao_password_change },
     { 0, ngx_null_string, NULL }
 };
 
@@ -1029,6 +1064,7 @@ ngx_http_heao_create_main_conf(ngx_conf_t *cf)
     hmcf->captcha_limit = NGX_CONF_UNSET_UINT;
     hmcf->captcha_window = NGX_CONF_UNSET_MSEC;
     hmcf->secure_cookie = NGX_CONF_UNSET;
+    hmcf->totp_digits = NGX_CONF_UNSET_UINT;
 
     return hmcf;
 }
@@ -1077,6 +1113,7 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(hmcf->captcha_limit, 30);
     ngx_conf_init_msec_value(hmcf->captcha_window, 60 * 1000);
     ngx_conf_init_value(hmcf->secure_cookie, 0);
+    ngx_conf_init_uint_value(hmcf->totp_digits, 8);
 
     if (hmcf->pg.conninfo.len == 0) {
         /* the module is loaded but not used */

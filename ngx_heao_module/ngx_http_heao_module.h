@@ -30,6 +30,7 @@
 #define NGX_HTTP_HEAO_EXAM_NO_LEN       14
 #define NGX_HTTP_HEAO_ID_NO_LEN         18
 #define NGX_HTTP_HEAO_CHECKSUM_LEN      20
+#define NGX_HTTP_HEAO_TOTP_STEP         30      /* seconds, RFC 6238 */
 
 /* nginx names no 422 */
 #define NGX_HTTP_HEAO_UNPROCESSABLE     422
@@ -45,6 +46,11 @@ typedef enum {
     NGX_HTTP_HEAO_SQL_FILL_STATE,
     NGX_HTTP_HEAO_SQL_SAVE,
     NGX_HTTP_HEAO_SQL_BROWSE,
+    NGX_HTTP_HEAO_SQL_TOTP_SECRET,
+    NGX_HTTP_HEAO_SQL_TOTP_BIND,
+    NGX_HTTP_HEAO_SQL_TOTP_UNBIND,
+    NGX_HTTP_HEAO_SQL_PASSWORD_HASH,
+    NGX_HTTP_HEAO_SQL_CHANGE_PASSWORD,
     NGX_HTTP_HEAO_SQL_LAST
 } ngx_http_heao_sql_e;
 
@@ -63,6 +69,9 @@ typedef enum {
     NGX_HTTP_HEAO_LUA_BROWSE_GET,
     NGX_HTTP_HEAO_LUA_BROWSE_PUT,
     NGX_HTTP_HEAO_LUA_BROWSE_FORGET,
+    NGX_HTTP_HEAO_LUA_GET,
+    NGX_HTTP_HEAO_LUA_TOTP_USE,
+    NGX_HTTP_HEAO_LUA_SESSIONS_END,
     NGX_HTTP_HEAO_LUA_LAST
 } ngx_http_heao_lua_e;
 
@@ -106,6 +115,7 @@ typedef struct {
     ngx_flag_t                   secure_cookie;
 
     ngx_shm_zone_t              *metrics_zone;
+    ngx_uint_t                   totp_digits;
 } ngx_http_heao_main_conf_t;
 
 
@@ -123,6 +133,7 @@ typedef struct {
     ngx_str_t                    csrf;
     ngx_str_t                    profile;       /* JSON, F9 and F10 */
     time_t                       expires;       /* absolute lifetime */
+    ngx_uint_t                   must_change;   /* A14: office password */
     ngx_array_t                  fills;         /* ngx_keyval_t: batch, end */
 } ngx_http_heao_session_t;
 
@@ -209,7 +220,9 @@ ngx_int_t ngx_http_heao_session_loaded(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_uint_t csrf);
 ngx_int_t ngx_http_heao_session_create(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_str_t *candidate, ngx_str_t *exam_no,
-    ngx_str_t *name, ngx_str_t *profile);
+    ngx_str_t *name, ngx_str_t *profile, ngx_uint_t must_change);
+ngx_int_t ngx_http_heao_session_end_others(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_str_t *candidate);
 ngx_int_t ngx_http_heao_session_created(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_session_destroy(ngx_http_request_t *r,
@@ -248,6 +261,26 @@ ngx_int_t ngx_http_heao_captcha_new(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_captcha_verify(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_totp_status(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_totp_begin(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_totp_qr(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_totp_confirm(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_totp_unbind(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_password_change(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+
+/* ngx_http_heao_totp.c */
+ngx_int_t ngx_http_heao_totp_match(ngx_http_request_t *r, ngx_str_t *hexkey,
+    ngx_str_t *code, time_t now, uint64_t *counter);
+ngx_int_t ngx_http_heao_totp_use(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_str_t *candidate, uint64_t counter);
+ngx_int_t ngx_http_heao_totp_field(ngx_http_request_t *r, json_t *body,
+    const char *name, ngx_str_t *code);
 
 
 /* ngx_http_heao_metrics.c: events counted for O2 */

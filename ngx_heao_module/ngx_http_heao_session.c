@@ -16,14 +16,18 @@
 
 #define NGX_HTTP_HEAO_SESSION_PREFIX    "heao:s:"
 #define NGX_HTTP_HEAO_FILL_PREFIX       "f:"
+#define NGX_HTTP_HEAO_SESSIONS_PREFIX   "heao:cs:"
 
 
 /*
  * Sessions (A5) live in Redis hashes under the SHA-256 of the cookie's
  * identifier, so a copy of Redis holds no usable identifier.  Fields:
  * c candidate id, e exam number, n name, t CSRF token, a absolute end,
- * p the candidate's profile for the rules (F9, F10), f:<batch> end of the
- * fill session of the batch (F13).
+ * p the candidate's profile for the rules (F9, F10),
+ * m present while an office-set password must be changed (A14),
+ * f:<batch> end of the fill session of the batch (F13).  The set
+ * heao:cs:<candidate id> names the candidate's sessions, so that a
+ * password change or reset ends them all (A5).
  */
 
 ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
@@ -41,11 +45,22 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
       "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
       "return s\n" },
 
-    /* KEYS[1] new session, KEYS[2] the one it replaces; ARGV idle, pairs */
+    /*
+     * KEYS[1] new session, KEYS[2] the one it replaces, KEYS[3] the
+     * candidate's set of sessions; ARGV idle, lifetime, pairs: the set
+     * forgets the sessions that expired meanwhile
+     */
     { "session_create",
       "redis.call('DEL', KEYS[2])\n"
-      "redis.call('HSET', KEYS[1], unpack(ARGV, 2))\n"
+      "redis.call('HSET', KEYS[1], unpack(ARGV, 3))\n"
       "redis.call('EXPIRE', KEYS[1], ARGV[1])\n"
+      "for _, k in ipairs(redis.call('SMEMBERS', KEYS[3])) do\n"
+      "  if redis.call('EXISTS', k) == 0 then\n"
+      "    redis.call('SREM', KEYS[3], k)\n"
+      "  end\n"
+      "end\n"
+      "redis.call('SADD', KEYS[3], KEYS[1])\n"
+      "redis.call('EXPIRE', KEYS[3], ARGV[2])\n"
       "return 1\n" },
 
     /* KEYS[1] session; ARGV field, value: only while the session lives */
@@ -143,7 +158,36 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
       "redis.call('INCR', KEYS[2])\n"
       "redis.call('EXPIRE', KEYS[2], 86400)\n"
       "redis.call('DEL', KEYS[1])\n"
-      "return 1\n" }
+      "return 1\n" },
+
+    { "get",
+      "return redis.call('GET', KEYS[1])\n" },
+
+    /*
+     * KEYS[1] the candidate's last used TOTP step; ARGV step, seconds:
+     * 1 when the step is later than any used before, else 0 (A3)
+     */
+    { "totp_use",
+      "local last = tonumber(redis.call('GET', KEYS[1]) or '-1')\n"
+      "if tonumber(ARGV[1]) <= last then return 0 end\n"
+      "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
+      "return 1\n" },
+
+    /*
+     * KEYS[1] the candidate's set of sessions, KEYS[2] the session that
+     * stays (or "-"): every other session ends, the one that stays no
+     * longer needs a password change (A5, A14)
+     */
+    { "sessions_end",
+      "local n = 0\n"
+      "for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+      "  if k ~= KEYS[2] then\n"
+      "    n = n + redis.call('DEL', k)\n"
+      "    redis.call('SREM', KEYS[1], k)\n"
+      "  end\n"
+      "end\n"
+      "redis.call('HDEL', KEYS[2], 'm')\n"
+      "return n\n" }
 };
 
 
@@ -153,6 +197,8 @@ static ngx_int_t ngx_http_heao_session_key(ngx_http_request_t *r,
     ngx_str_t *sid, ngx_str_t *key);
 static ngx_int_t ngx_http_heao_session_set_cookie(ngx_http_request_t *r,
     ngx_str_t *sid);
+static ngx_int_t ngx_http_heao_session_set_key(ngx_http_request_t *r,
+    ngx_str_t *candidate, ngx_str_t *set);
 
 
 static ngx_str_t  ngx_http_heao_cookie_name = ngx_string("heao_sid");
@@ -272,6 +318,9 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
             case 'a':
                 s->expires = ngx_atotm(f[i + 1].data, f[i + 1].len);
                 break;
+            case 'm':
+                s->must_change = 1;
+                break;
             }
 
             continue;
@@ -301,7 +350,7 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     }
 
     if (!csrf) {
-        return NGX_OK;
+        goto must_change;
     }
 
     token = NULL;
@@ -341,6 +390,22 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
                                                   "请刷新后重试"));
     }
 
+must_change:
+
+    /* A14: an office-set password is changed before anything else */
+
+    if (s->must_change
+        && ctx->action != ngx_http_heao_password_change
+        && ctx->action != ngx_http_heao_whoami
+        && ctx->action != ngx_http_heao_logout)
+    {
+        return ngx_http_heao_answer(r,
+                   ngx_http_heao_send_error(r, NGX_HTTP_FORBIDDEN,
+                                            "password_change_required",
+                                            NULL, "请先修改初始密码，"
+                                                  "再进行其他操作"));
+    }
+
     return NGX_OK;
 }
 
@@ -353,12 +418,12 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 ngx_int_t
 ngx_http_heao_session_create(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_str_t *candidate, ngx_str_t *exam_no, ngx_str_t *name,
-    ngx_str_t *profile)
+    ngx_str_t *profile, ngx_uint_t must_change)
 {
     u_char                     *p;
-    size_t                      len[16];
-    ngx_str_t                   sid, key, old, csrf;
-    const char                 *argv[16];
+    size_t                      len[19];
+    ngx_str_t                   sid, key, old, csrf, set;
+    const char                 *argv[19];
     ngx_http_heao_session_t    *s;
     ngx_http_heao_main_conf_t  *hmcf;
 
@@ -392,9 +457,14 @@ ngx_http_heao_session_create(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     s->csrf = csrf;
     s->profile = *profile;
     s->expires = ctx->arrived + hmcf->session_lifetime / 1000;
+    s->must_change = must_change;
     ctx->session = s;
 
-    p = ngx_pnalloc(r->pool, 2 * NGX_TIME_T_LEN);
+    if (ngx_http_heao_session_set_key(r, candidate, &set) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, 3 * NGX_TIME_T_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -403,42 +473,105 @@ ngx_http_heao_session_create(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     len[0] = key.len;
     argv[1] = (char *) old.data;
     len[1] = old.len;
+    argv[2] = (char *) set.data;
+    len[2] = set.len;
 
-    argv[2] = (char *) p;
-    len[2] = ngx_sprintf(p, "%M", hmcf->session_idle / 1000) - p;
-    p += len[2];
+    argv[3] = (char *) p;
+    len[3] = ngx_sprintf(p, "%M", hmcf->session_idle / 1000) - p;
+    p += len[3];
 
-    argv[3] = "c";
-    len[3] = 1;
-    argv[4] = (char *) candidate->data;
-    len[4] = candidate->len;
-    argv[5] = "e";
+    argv[4] = (char *) p;
+    len[4] = ngx_sprintf(p, "%M", hmcf->session_lifetime / 1000) - p;
+    p += len[4];
+
+    argv[5] = "c";
     len[5] = 1;
-    argv[6] = (char *) exam_no->data;
-    len[6] = exam_no->len;
-    argv[7] = "n";
+    argv[6] = (char *) candidate->data;
+    len[6] = candidate->len;
+    argv[7] = "e";
     len[7] = 1;
-    argv[8] = (char *) name->data;
-    len[8] = name->len;
-    argv[9] = "t";
+    argv[8] = (char *) exam_no->data;
+    len[8] = exam_no->len;
+    argv[9] = "n";
     len[9] = 1;
-    argv[10] = (char *) csrf.data;
-    len[10] = csrf.len;
-    argv[11] = "a";
+    argv[10] = (char *) name->data;
+    len[10] = name->len;
+    argv[11] = "t";
     len[11] = 1;
-    argv[12] = (char *) p;
-    len[12] = ngx_sprintf(p, "%T", s->expires) - p;
-    argv[13] = "p";
+    argv[12] = (char *) csrf.data;
+    len[12] = csrf.len;
+    argv[13] = "a";
     len[13] = 1;
-    argv[14] = (char *) profile->data;
-    len[14] = profile->len;
+    argv[14] = (char *) p;
+    len[14] = ngx_sprintf(p, "%T", s->expires) - p;
+    argv[15] = "p";
+    len[15] = 1;
+    argv[16] = (char *) profile->data;
+    len[16] = profile->len;
+    argv[17] = "m";
+    len[17] = 1;
+    argv[18] = "1";
+    len[18] = 1;
 
     if (ngx_http_heao_session_set_cookie(r, &sid) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_SESSION_CREATE, 2,
-                                    15, argv, len);
+    return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_SESSION_CREATE, 3,
+                                    must_change ? 19 : 17, argv, len);
+}
+
+
+/*
+ * Ends every session of the candidate but the one of the request, if
+ * any (A5: after a password change or reset).  NGX_DONE while Redis
+ * works.
+ */
+
+ngx_int_t
+ngx_http_heao_session_end_others(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_str_t *candidate)
+{
+    size_t       len[2];
+    ngx_str_t    set;
+    const char  *argv[2];
+
+    if (ngx_http_heao_session_set_key(r, candidate, &set) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = (char *) set.data;
+    len[0] = set.len;
+
+    if (ctx->session) {
+        argv[1] = (char *) ctx->session->key.data;
+        len[1] = ctx->session->key.len;
+
+    } else {
+        argv[1] = "-";
+        len[1] = 1;
+    }
+
+    return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_SESSIONS_END, 2, 2,
+                                    argv, len);
+}
+
+
+static ngx_int_t
+ngx_http_heao_session_set_key(ngx_http_request_t *r, ngx_str_t *candidate,
+    ngx_str_t *set)
+{
+    set->data = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_SESSIONS_PREFIX)
+                                     + candidate->len);
+    if (set->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    set->len = ngx_sprintf(set->data, NGX_HTTP_HEAO_SESSIONS_PREFIX "%V",
+                           candidate)
+               - set->data;
+
+    return NGX_OK;
 }
 
 

@@ -197,7 +197,9 @@ sub session {
 
     redis('HSET', $key, 'c', $id, 'e', $c->{exam_no}, 'n', $c->{name},
           't', $csrf, 'a', $ends, 'p', $profile, @fill);
+    redis('HSET', $key, 'm', '1') if $opt{must_change};
     redis('EXPIRE', $key, $SESSION_SECONDS);
+    redis('SADD', "heao:cs:$id", $key);
 
     return "Cookie: heao_sid=$sid\nX-CSRF-Token: $csrf\n";
 }

@@ -240,6 +240,14 @@
             return new Promise(function () {});     /* the page is leaving */
         }
 
+        /* A14: an office-set password is changed before anything else */
+        if (res.status === 403 && data.error === 'password_change_required'
+            && !/\/account\.html$/.test(location.pathname))
+        {
+            location.assign('account.html');
+            return new Promise(function () {});
+        }
+
         if (res.status === 503) {
             busyPath = path;
             showBusy(res.headers.get('Retry-After'));

@@ -13,7 +13,7 @@
     var el = heao.el;
     var ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     var ID_CHECK = '10X98765432';
-    var FIELDS = ['exam_no', 'id_no', 'password', 'captcha_ticket'];
+    var FIELDS = ['exam_no', 'id_no', 'password', 'totp', 'captcha_ticket'];
     var BATCHES_RETRY_MS = 10000;
 
     var captcha = null;
@@ -166,6 +166,7 @@
             exam_no: exam.value,
             id_no: id.value,
             password: document.getElementById('password').value,
+            totp: document.getElementById('totp').value.trim(),
             captcha_ticket: document.getElementById('captcha_ticket').value
         };
     }
@@ -223,6 +224,11 @@
             body.captcha_ticket = v.captcha_ticket;
         }
 
+        /* A3: the code of a bound dynamic password, in the same form */
+        if (v.totp) {
+            body.totp = v.totp;
+        }
+
         btn.disabled = true;
         btn.textContent = '正在登录…';
 
@@ -244,7 +250,10 @@
 
         if (r.status === 200) {
             heao.storeCsrf(r.data.csrf);
-            location.assign('home.html');
+
+            /* A14: an office-set password is changed first */
+            location.assign(r.data.must_change_password ? 'account.html'
+                                                        : 'home.html');
             return;
         }
 
@@ -256,7 +265,9 @@
                     + '分钟后可再试）';
         }
 
-        if (r.status === 400 && FIELDS.indexOf(field) >= 0) {
+        if ((r.status === 400 || field === 'totp')
+            && FIELDS.indexOf(field) >= 0)
+        {
             setError(field, text);
             showSummary([{field: field, text: text}]);
             focusField(field);

@@ -465,10 +465,13 @@ async function phoneKeyboard(browser, problems) {
         await typeCredentials(page);
     }
 
-    await check('phone: Tab from the password reaches 点击进行验证 and '
-                + 'Enter opens the challenge, scaled to fit 375px',
+    await check('phone: Tab from the password reaches 动态密码 (A3), then '
+                + '点击进行验证, and Enter opens the challenge, scaled to '
+                + 'fit 375px',
                 async () => {
         await page.focus('#password');
+        await page.keyboard.press('Tab');
+        equal(await focused(page), 'totp', 'Tab order');
         await page.keyboard.press('Tab');
         equal(await focused(page), 'captcha-open', 'Tab order');
         await openByKey();
