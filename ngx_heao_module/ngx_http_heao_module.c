@@ -53,6 +53,10 @@ static char *ngx_http_heao_check_bounds(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_heao_conf_count(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_uint_t *n);
+static ngx_int_t ngx_http_heao_conf_window(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_msec_t *ms);
 static ngx_int_t ngx_http_heao_read_secret(ngx_conf_t *cf,
     ngx_http_heao_main_conf_t *hmcf);
 static ngx_int_t ngx_http_heao_init_process(ngx_cycle_t *cycle);
@@ -1362,7 +1366,6 @@ ngx_http_heao_login_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_heao_main_conf_t *hmcf = conf;
 
-    ngx_int_t   n;
     ngx_str_t  *value;
 
     if (hmcf->login_failures != NGX_CONF_UNSET_UINT) {
@@ -1371,35 +1374,15 @@ ngx_http_heao_login_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    n = ngx_atoi(value[1].data, value[1].len);
-    if (n <= 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid value \"%V\" in \"%V\" directive",
-                           &value[1], &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    hmcf->login_failures = n;
-
-    hmcf->login_window = ngx_parse_time(&value[2], 0);
-    if (hmcf->login_window == (ngx_msec_t) NGX_ERROR
-        || hmcf->login_window < 1000)
+    if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->login_failures)
+        != NGX_OK
+        || ngx_http_heao_conf_window(cf, &value[2], &hmcf->login_window)
+           != NGX_OK
+        || ngx_http_heao_conf_count(cf, &value[3], &hmcf->addr_failures)
+           != NGX_OK)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid value \"%V\" in \"%V\" directive",
-                           &value[2], &cmd->name);
         return NGX_CONF_ERROR;
     }
-
-    n = ngx_atoi(value[3].data, value[3].len);
-    if (n <= 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid value \"%V\" in \"%V\" directive",
-                           &value[3], &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    hmcf->addr_failures = n;
 
     return NGX_CONF_OK;
 }
@@ -1412,7 +1395,6 @@ ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_heao_main_conf_t *hmcf = conf;
 
-    ngx_int_t   n;
     ngx_str_t  *value;
 
     if (hmcf->captcha_limit != NGX_CONF_UNSET_UINT) {
@@ -1421,27 +1403,60 @@ ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    n = ngx_atoi(value[1].data, value[1].len);
-    if (n <= 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid value \"%V\" in \"%V\" directive",
-                           &value[1], &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    hmcf->captcha_limit = n;
-
-    hmcf->captcha_window = ngx_parse_time(&value[2], 0);
-    if (hmcf->captcha_window == (ngx_msec_t) NGX_ERROR
-        || hmcf->captcha_window < 1000)
+    if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->captcha_limit)
+        != NGX_OK
+        || ngx_http_heao_conf_window(cf, &value[2], &hmcf->captcha_window)
+           != NGX_OK)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid value \"%V\" in \"%V\" directive",
-                           &value[2], &cmd->name);
         return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* a count of a limit: a whole number above zero */
+
+static ngx_int_t
+ngx_http_heao_conf_count(ngx_conf_t *cf, ngx_str_t *value, ngx_uint_t *n)
+{
+    ngx_int_t   v;
+    ngx_str_t  *args;
+
+    v = ngx_atoi(value->data, value->len);
+
+    if (v <= 0) {
+        args = cf->args->elts;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive",
+                           value, &args[0]);
+        return NGX_ERROR;
+    }
+
+    *n = v;
+
+    return NGX_OK;
+}
+
+
+/* the window of a limit: a time of a second or more */
+
+static ngx_int_t
+ngx_http_heao_conf_window(ngx_conf_t *cf, ngx_str_t *value, ngx_msec_t *ms)
+{
+    ngx_str_t  *args;
+
+    *ms = ngx_parse_time(value, 0);
+
+    if (*ms == (ngx_msec_t) NGX_ERROR || *ms < 1000) {
+        args = cf->args->elts;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive",
+                           value, &args[0]);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
