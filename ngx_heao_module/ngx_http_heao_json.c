@@ -298,13 +298,6 @@ ngx_http_heao_json_depth(json_t *json, ngx_uint_t depth)
 }
 
 
-json_t *
-ngx_http_heao_json_str(ngx_str_t *s)
-{
-    return json_stringn((const char *) s->data, s->len);
-}
-
-
 /*
  * Finalizes the request with the rc of an answer a helper sent, and
  * returns NGX_DONE for the action to return: the request may be gone.

@@ -211,7 +211,6 @@ ngx_int_t ngx_http_heao_parse_body(ngx_http_request_t *r,
 ngx_int_t ngx_http_heao_answer(ngx_http_request_t *r, ngx_int_t rc);
 ngx_int_t ngx_http_heao_bad_field(ngx_http_request_t *r, const char *field,
     const char *message);
-json_t *ngx_http_heao_json_str(ngx_str_t *s);
 
 /* ngx_http_heao_session.c */
 ngx_int_t ngx_http_heao_session_load(ngx_http_request_t *r,
@@ -223,8 +222,6 @@ ngx_int_t ngx_http_heao_session_create(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *profile, ngx_uint_t must_change);
 ngx_int_t ngx_http_heao_session_end_others(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_str_t *candidate);
-ngx_int_t ngx_http_heao_session_created(ngx_http_request_t *r,
-    ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_session_destroy(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_session_set_fill(ngx_http_request_t *r,
