@@ -648,6 +648,27 @@ ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 }
 
 
+/*
+ * Moves the generation of the candidate's browse answer and drops it, for
+ * a write other than a save (an abandon) after its commit; the action runs
+ * again with ctx->rc.
+ */
+
+ngx_int_t
+ngx_http_heao_browse_forget(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_array_t  *keys;
+
+    keys = ngx_http_heao_browse_keys(r, &ctx->session->candidate);
+    if (keys == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_heao_browse_call(r, ctx, keys,
+                                     NGX_HTTP_HEAO_LUA_BROWSE_FORGET, NULL);
+}
+
+
 /* the cache key and the generation key of a candidate's browse answer */
 
 static ngx_array_t *

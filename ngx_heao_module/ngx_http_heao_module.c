@@ -360,7 +360,24 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
       "select heao.password_hash($1::bigint)", 1 },
 
     { "heao_change_password",
-      "select heao.change_password($1::bigint, $2)", 2 }
+      "select heao.change_password($1::bigint, $2)", 2 },
+
+    { "heao_save_history",
+      "select heao.save_history_of($1::bigint)", 1 },
+
+    { "heao_mailbox",
+      "select heao.mailbox_of($1::bigint)", 1 },
+
+    { "heao_mailbox_read",
+      "select heao.mailbox_read($1::bigint, $2::bigint)", 2 },
+
+    { "heao_abandon_proof",
+      "select verify_hash, totp_secret from heao.abandon_proof($1::bigint)",
+      1 },
+
+    { "heao_abandon",
+      "select heao.abandon_group($1::bigint, $2, $3::double precision, $4)",
+      4 }
 };
 
 
@@ -387,6 +404,11 @@ static ngx_http_heao_route_t  ngx_http_heao_routes[] = {
       ngx_http_heao_totp_unbind },
     { NGX_HTTP_POST, ngx_string("/api/password"),
       ngx_http_heao_password_change },
+    { NGX_HTTP_GET, ngx_string("/api/history"), ngx_http_heao_history },
+    { NGX_HTTP_GET, ngx_string("/api/mailbox"), ngx_http_heao_mailbox },
+    { NGX_HTTP_POST, ngx_string("/api/mailbox/*/read"),
+      ngx_http_heao_mailbox_read },
+    { NGX_HTTP_POST, ngx_string("/api/abandon/*"), ngx_http_heao_abandon },
     { 0, ngx_null_string, NULL }
 };
 

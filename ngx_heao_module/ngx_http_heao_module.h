@@ -51,6 +51,11 @@ typedef enum {
     NGX_HTTP_HEAO_SQL_TOTP_UNBIND,
     NGX_HTTP_HEAO_SQL_PASSWORD_HASH,
     NGX_HTTP_HEAO_SQL_CHANGE_PASSWORD,
+    NGX_HTTP_HEAO_SQL_SAVE_HISTORY,
+    NGX_HTTP_HEAO_SQL_MAILBOX,
+    NGX_HTTP_HEAO_SQL_MAILBOX_READ,
+    NGX_HTTP_HEAO_SQL_ABANDON_PROOF,
+    NGX_HTTP_HEAO_SQL_ABANDON,
     NGX_HTTP_HEAO_SQL_LAST
 } ngx_http_heao_sql_e;
 
@@ -269,6 +274,18 @@ ngx_int_t ngx_http_heao_totp_confirm(ngx_http_request_t *r,
 ngx_int_t ngx_http_heao_totp_unbind(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_password_change(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_history(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_mailbox(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_mailbox_read(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_abandon(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+
+/* ngx_http_heao_fill.c: after a write that changes what browse shows */
+ngx_int_t ngx_http_heao_browse_forget(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 
 /* ngx_http_heao_totp.c */
