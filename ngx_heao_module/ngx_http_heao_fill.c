@@ -55,8 +55,6 @@ static ngx_int_t ngx_http_heao_fill_invalid(ngx_http_request_t *r,
     ngx_int_t rc, ngx_http_heao_app_t *app);
 static ngx_int_t ngx_http_heao_no_change(ngx_http_request_t *r,
     json_t *state);
-static json_t *ngx_http_heao_fill_result(ngx_http_request_t *r,
-    ngx_http_heao_ctx_t *ctx, const char *what);
 static void ngx_http_heao_fill_cleanup(void *data);
 static ngx_array_t *ngx_http_heao_browse_keys(ngx_http_request_t *r,
     ngx_str_t *candidate);
@@ -309,7 +307,7 @@ ngx_http_heao_begin(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                      values, NULL);
 
     case NGX_HTTP_HEAO_FILL_STATE:
-        fl->state = ngx_http_heao_fill_result(r, ctx, "fill state");
+        fl->state = ngx_http_heao_pg_json(r, ctx, "fill state");
         if (fl->state == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "fill state");
         }
@@ -507,7 +505,7 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     fl = ctx->data;
 
     if (ctx->step == NGX_HTTP_HEAO_FILL_STATE) {
-        fl->state = ngx_http_heao_fill_result(r, ctx, "save");
+        fl->state = ngx_http_heao_pg_json(r, ctx, "save");
         if (fl->state == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "save");
         }
@@ -638,7 +636,7 @@ ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                      values, NULL);
 
     default: /* NGX_HTTP_HEAO_BROWSE_DONE */
-        json = ngx_http_heao_fill_result(r, ctx, "browse");
+        json = ngx_http_heao_pg_json(r, ctx, "browse");
         if (json == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "browse");
         }
@@ -888,39 +886,6 @@ ngx_http_heao_no_change(ngx_http_request_t *r, json_t *state)
     json_decref(state);
 
     return ngx_http_heao_send_json(r, NGX_HTTP_CONFLICT, json);
-}
-
-
-/* the single json value a fill statement returns */
-
-static json_t *
-ngx_http_heao_fill_result(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
-    const char *what)
-{
-    json_t     *json;
-    ngx_str_t  *v;
-
-    if (ctx->rc != NGX_OK || ctx->reply == NULL) {
-        return NULL;
-    }
-
-    v = ctx->reply->elts;
-
-    json = json_loadb((char *) v[0].data, v[0].len, 0, NULL);
-
-    if (!json_is_object(json)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "heao: %s returned no object", what);
-
-        if (json) {
-            json_decref(json);
-        }
-
-        ctx->rc = NGX_ERROR;
-        return NULL;
-    }
-
-    return json;
 }
 
 

@@ -49,8 +49,6 @@ typedef struct {
 
 static ngx_int_t ngx_http_heao_view(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_uint_t stmt, const char *what);
-static json_t *ngx_http_heao_info_result(ngx_http_request_t *r,
-    ngx_http_heao_ctx_t *ctx, const char *what);
 static ngx_int_t ngx_http_heao_abandon_start(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 static ngx_int_t ngx_http_heao_abandon_store(ngx_http_request_t *r,
@@ -143,7 +141,7 @@ ngx_http_heao_mailbox_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                             "没有这封邮件");
         }
 
-        json = ngx_http_heao_info_result(r, ctx, "mailbox read");
+        json = ngx_http_heao_pg_json(r, ctx, "mailbox read");
         if (json == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "mailbox read");
         }
@@ -492,7 +490,7 @@ ngx_http_heao_abandon_answer(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
     ab = ctx->data;
 
-    ab->result = ngx_http_heao_info_result(r, ctx, "abandon");
+    ab->result = ngx_http_heao_pg_json(r, ctx, "abandon");
     if (ab->result == NULL) {
         return ngx_http_heao_backend_error(r, ctx, "abandon");
     }
@@ -578,44 +576,13 @@ ngx_http_heao_view(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
         return ngx_http_heao_pg_call(ctx, stmt, 1, values, NULL);
 
     default: /* NGX_HTTP_HEAO_VIEW_DONE */
-        json = ngx_http_heao_info_result(r, ctx, what);
+        json = ngx_http_heao_pg_json(r, ctx, what);
         if (json == NULL) {
             return ngx_http_heao_backend_error(r, ctx, what);
         }
 
         return ngx_http_heao_send_json(r, NGX_HTTP_OK, json);
     }
-}
-
-
-static json_t *
-ngx_http_heao_info_result(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
-    const char *what)
-{
-    json_t     *json;
-    ngx_str_t  *v;
-
-    if (ctx->rc != NGX_OK || ctx->reply == NULL) {
-        return NULL;
-    }
-
-    v = ctx->reply->elts;
-
-    json = json_loadb((char *) v[0].data, v[0].len, 0, NULL);
-
-    if (!json_is_object(json)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "heao: %s returned no object", what);
-
-        if (json) {
-            json_decref(json);
-        }
-
-        ctx->rc = NGX_ERROR;
-        return NULL;
-    }
-
-    return json;
 }
 
 

@@ -794,6 +794,42 @@ done:
 
 
 /*
+ * The one JSON object that a statement of the request returned, or NULL
+ * (with ctx->rc NGX_ERROR when the backend answered something else).
+ */
+
+json_t *
+ngx_http_heao_pg_json(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    const char *what)
+{
+    json_t     *json;
+    ngx_str_t  *v;
+
+    if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+        return NULL;
+    }
+
+    v = ctx->reply->elts;
+
+    json = json_loadb((char *) v[0].data, v[0].len, 0, NULL);
+
+    if (!json_is_object(json)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "heao: %s returned no object", what);
+
+        if (json) {
+            json_decref(json);
+        }
+
+        ctx->rc = NGX_ERROR;
+        return NULL;
+    }
+
+    return json;
+}
+
+
+/*
  * Runs a script for the request; the reply (a bulk string, status,
  * integer, or an array of them) is copied into ctx->reply, NULL for nil.
  */

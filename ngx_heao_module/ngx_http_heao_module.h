@@ -198,6 +198,8 @@ ngx_int_t ngx_http_heao_pg_call(ngx_http_heao_ctx_t *ctx, ngx_uint_t stmt,
 ngx_int_t ngx_http_heao_redis_call(ngx_http_heao_ctx_t *ctx,
     ngx_uint_t script, int nkeys, int argc, const char **argv,
     const size_t *argvlen);
+json_t *ngx_http_heao_pg_json(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, const char *what);
 ngx_int_t ngx_http_heao_backend_error(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, const char *what);
 ngx_int_t ngx_http_heao_thread_post(ngx_http_request_t *r,
