@@ -377,7 +377,28 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
 
     { "heao_abandon",
       "select heao.abandon_group($1::bigint, $2, $3::double precision, $4)",
-      4 }
+      4 },
+
+    { "heao_score",
+      "select heao.score_of($1::bigint)", 1 },
+
+    { "heao_evaluation",
+      "select heao.evaluation_of($1::bigint)", 1 },
+
+    { "heao_archive",
+      "select heao.archive_of($1::bigint)", 1 },
+
+    { "heao_pledges",
+      "select heao.pledges_of($1::bigint)", 1 },
+
+    { "heao_pledge",
+      "select heao.pledge_of($1::bigint, $2)", 2 },
+
+    { "heao_admissions",
+      "select heao.admissions_of($1::bigint, $2)", 2 },
+
+    { "heao_entry",
+      "select heao.entry_page()", 0 }
 };
 
 
@@ -409,6 +430,16 @@ static ngx_http_heao_route_t  ngx_http_heao_routes[] = {
     { NGX_HTTP_POST, ngx_string("/api/mailbox/*/read"),
       ngx_http_heao_mailbox_read },
     { NGX_HTTP_POST, ngx_string("/api/abandon/*"), ngx_http_heao_abandon },
+    { NGX_HTTP_GET, ngx_string("/api/info/score"), ngx_http_heao_info_score },
+    { NGX_HTTP_GET, ngx_string("/api/info/evaluation"),
+      ngx_http_heao_info_evaluation },
+    { NGX_HTTP_GET, ngx_string("/api/info/archive"),
+      ngx_http_heao_info_archive },
+    { NGX_HTTP_GET, ngx_string("/api/pledge"), ngx_http_heao_pledges },
+    { NGX_HTTP_GET, ngx_string("/api/pledge/*"), ngx_http_heao_pledge },
+    { NGX_HTTP_GET, ngx_string("/api/admissions/*"),
+      ngx_http_heao_admissions },
+    { NGX_HTTP_GET, ngx_string("/api/entry"), ngx_http_heao_entry },
     { 0, ngx_null_string, NULL }
 };
 

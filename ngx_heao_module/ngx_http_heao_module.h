@@ -56,6 +56,13 @@ typedef enum {
     NGX_HTTP_HEAO_SQL_MAILBOX_READ,
     NGX_HTTP_HEAO_SQL_ABANDON_PROOF,
     NGX_HTTP_HEAO_SQL_ABANDON,
+    NGX_HTTP_HEAO_SQL_SCORE,
+    NGX_HTTP_HEAO_SQL_EVALUATION,
+    NGX_HTTP_HEAO_SQL_ARCHIVE,
+    NGX_HTTP_HEAO_SQL_PLEDGES,
+    NGX_HTTP_HEAO_SQL_PLEDGE,
+    NGX_HTTP_HEAO_SQL_ADMISSIONS,
+    NGX_HTTP_HEAO_SQL_ENTRY,
     NGX_HTTP_HEAO_SQL_LAST
 } ngx_http_heao_sql_e;
 
@@ -284,6 +291,20 @@ ngx_int_t ngx_http_heao_mailbox(ngx_http_request_t *r,
 ngx_int_t ngx_http_heao_mailbox_read(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_abandon(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_info_score(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_info_evaluation(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_info_archive(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_pledges(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_pledge(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_admissions(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_entry(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 
 /* ngx_http_heao_fill.c: after a write that changes what browse shows */
