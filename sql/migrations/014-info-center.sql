@@ -83,9 +83,9 @@ comment on table heao.archive_event is
     ' during admission (I6), set by the operator; the newest is the'
     ' status now';
 comment on column heao.archive_event.status is
-    'what the archive is doing: 未投档, 已投档 (sent to an institution),'
-    ' 院校审核中, 拟录取, 已录取, 退档 (returned), 停止运转 (stopped after'
-    ' a broken commitment)';
+    'what the archive is doing: 未投档, 已投档 (sent to an'
+    ' institution), 院校审核中, 拟录取, 已录取, 退档 (returned),'
+    ' 停止运转 (stopped after a broken commitment)';
 comment on column heao.archive_event.actor is
     'who set it (heao-admin --by)';
 

@@ -15,7 +15,8 @@ create table heao.bulletin (
 );
 
 comment on table heao.bulletin is
-    'entry-page items (I7): 信息公告 (announcement) and 注意事项 (note);'
+    'entry-page items (I7): 信息公告 (announcement) and 注意事项'
+    ' (note);'
     ' shown from published_at until withdrawn_at';
 comment on column heao.bulletin.sort is
     'display order among the items of a kind, smaller first';

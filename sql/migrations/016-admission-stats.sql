@@ -65,8 +65,9 @@ begin
     insert into heao.mailbox (candidate_id, kind, title, body)
     values (new.candidate_id, 'pledge', '请打印' || kinds || '承诺书',
             '您在【' || bname || '】填报了' || kinds || '志愿，请在'
-            || '浏览志愿页面点击“打印承诺书”，打印并签字后于'
-            || heao.beijing_text(deadline) || '（北京时间）前交报名所在地'
+            || '浏览志愿页面点击“打印承诺书”，'
+            || '打印并签字后于' || heao.beijing_text(deadline)
+            || '（北京时间）前交报名所在地'
             || '县（市、区）招生考试机构。');
 
     return null;
