@@ -407,9 +407,40 @@
     }
 
 
-    /* the header of logged-in pages: name and 安全退出 */
+    /* the unread count beside 只读邮件 in the menu (I1) */
 
-    function showCandidate(s) {
+    function showUnread(n) {
+        var badge = document.getElementById('nav-unread');
+
+        if (badge) {
+            badge.textContent = n > 0 ? '（' + n + '）' : '';
+            badge.hidden = !(n > 0);
+        }
+    }
+
+
+    async function loadUnread() {
+        var r;
+
+        try {
+            r = await api('GET', '/api/mailbox');
+
+        } catch (e) {
+            return;
+        }
+
+        if (r.status === 200) {
+            showUnread(r.data.unread);
+        }
+    }
+
+
+    /*
+     * the header of logged-in pages: name, 安全退出 and the unread count
+     * (the mailbox page shows its own: noUnread)
+     */
+
+    function showCandidate(s, noUnread) {
         var who = document.getElementById('who');
         var btn = document.getElementById('logout');
 
@@ -424,6 +455,10 @@
                 btn.disabled = true;
                 logout(s && s.candidate.exam_no);
             });
+        }
+
+        if (s && !noUnread && document.getElementById('nav-unread')) {
+            loadUnread();
         }
     }
 
@@ -445,7 +480,8 @@
         batchParam: batchParam,
         draftKey: draftKey,
         logout: logout,
-        showCandidate: showCandidate
+        showCandidate: showCandidate,
+        showUnread: showUnread
     };
 
 })();

@@ -212,7 +212,22 @@
     }
 
 
-    function renderGroup(g, byCode, now) {
+    /* I4: the pledge letter of a directed plan, and the reminder */
+
+    function pledgeNote(p) {
+        return el('div', {class: 'important pledge-note',
+                          id: 'pledge-' + p.group},
+            el('p', null, '您填报了' + p.directed + '志愿，请点击',
+               el('a', {class: 'button primary screen-only',
+                        href: 'pledge.html?batch='
+                              + encodeURIComponent(p.batch),
+                        text: '打印' + p.directed + '承诺书'}),
+               '，并于' + heao.fmtTime(p.deadline)
+               + '前打印并签字交县（市、区）招生考试机构。'));
+    }
+
+
+    function renderGroup(g, byCode, now, pledge) {
         var b = byCode[g.batch];
         var shape = b && b.shape ? b.shape.sections : [];
         var part = el('section', {class: 'card group',
@@ -237,12 +252,26 @@
         imp = important(g, b, now);
         part.append(imp.box);
 
+        if (pledge && !g.abandoned) {
+            part.append(pledgeNote(pledge));
+        }
+
         if (imp.canChange) {
             part.append(el('p', {class: 'actions screen-only'},
                 el('a', {class: 'button',
                          href: 'notice.html?batch='
                                + encodeURIComponent(g.batch),
                          text: '修改志愿'})));
+        }
+
+        /* V3: abandoning is possible while the window is open */
+        if (!g.abandoned && b && heao.batchState(b, now) === 'open') {
+            part.append(el('p', {class: 'actions screen-only'},
+                el('a', {class: 'button danger',
+                         href: 'abandon.html?batch='
+                               + encodeURIComponent(g.batch),
+                         'aria-label': '放弃' + g.batch_name + '志愿',
+                         text: '放弃志愿'})));
         }
 
         return part;
@@ -252,7 +281,8 @@
     async function init() {
         var box = byId('groups');
         var byCode = {};
-        var s, rv, rb, now, groups;
+        var pledges = {};
+        var s, rv, rb, rp, now, groups;
 
         showReason();
         showSaved();
@@ -264,6 +294,7 @@
             s = await heao.session();
             rv = await heao.api('GET', '/api/browse');
             rb = await heao.api('GET', '/api/batches');
+            rp = await heao.api('GET', '/api/pledge');
 
         } catch (e) {
             box.textContent = '网络异常，请检查网络后刷新页面。';
@@ -286,6 +317,12 @@
             });
         }
 
+        if (rp.status === 200) {
+            (rp.data.pledges || []).forEach(function (p) {
+                pledges[p.group] = p;
+            });
+        }
+
         now = heao.now();
         groups = rv.data.groups || [];
         box.textContent = '';
@@ -299,7 +336,7 @@
         }
 
         groups.forEach(function (g) {
-            box.append(renderGroup(g, byCode, now));
+            box.append(renderGroup(g, byCode, now, pledges[g.group]));
         });
 
         byId('print-who').textContent += '　打印时间：'

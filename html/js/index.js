@@ -347,6 +347,47 @@
     }
 
 
+    /*
+     * I7: the office's announcements and notes as published now; the
+     * page's own text stays when the API cannot be reached
+     */
+
+    function renderBulletin(id, items, none) {
+        var list = document.getElementById(id);
+
+        list.textContent = '';
+
+        items.forEach(function (x) {
+            list.append(el('li', null, el('span', {class: 'strong',
+                                                   text: x.title}),
+                           x.body ? el('p', {class: 'muted', text: x.body})
+                                  : null));
+        });
+
+        if (!items.length) {
+            list.append(el('li', {class: 'muted', text: none}));
+        }
+    }
+
+
+    async function loadBulletin() {
+        var r;
+
+        try {
+            r = await heao.api('GET', '/api/entry', undefined, {auth: false});
+
+        } catch (e) {
+            return;
+        }
+
+        if (r.status === 200) {
+            renderBulletin('news', r.data.announcements || [],
+                           '暂无新的公告。');
+            renderBulletin('notes', r.data.notes || [], '暂无注意事项。');
+        }
+    }
+
+
     /* a candidate who is still logged in may go straight on */
 
     async function checkSession() {
@@ -409,6 +450,7 @@
             });
 
         loadBatches();
+        loadBulletin();
         checkSession();
     }
 

@@ -1,0 +1,484 @@
+// heao: what a candidate does after saving, in a real browser.
+//
+// Test candidate 1801 (理) saves 本科一批 with a directed plan
+// (免费医学定向) through the API from the page; browse shows the pledge
+// button (I4) and prints the application to PDF, whose text read back
+// with pdftotext holds the checksum and every institution name (V2); the
+// pledge letter, the save history (V4), the mailbox with its unread count
+// (I1), the info center (I2, I3, I6, I5 with a dynamic password), and
+// the abandon of the group proven with the dynamic password (V3).
+// Test candidate 1800 (文, no dynamic password) sees I5 refused and
+// abandons the 本科提前批 group with the 密码验证信息: the confirmation
+// lists every batch of the group; a wrong one is refused beside the field.
+// The entry page shows the office's announcements (I7).
+//
+// Environment: BASE_URL, PG_PORT, REDIS_PORT; CHROMIUM optional.  The
+// candidates are reset here (psql, redis-cli).  Screenshots and the PDF
+// go to t/artifacts/.  Prints TAP; exits 1 on any failure.
+
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const TOP = resolve(HERE, '../..');
+const ARTIFACTS = resolve(HERE, '../artifacts');
+const BASE = (process.env.BASE_URL || '').replace(/\/?$/, '/');
+const PG_PORT = process.env.PG_PORT || '15433';
+const REDIS_PORT = process.env.REDIS_PORT || '16380';
+const ACTION_TIMEOUT_MS = 10000;
+const DESKTOP = { width: 1280, height: 900 };
+const TOTP_KEY = '3132333435363738393031323334353637383930';
+const VERIFY_INFO = '中原大地';
+const DIRECTED = { inst: '6015', majors: ['16'] };    // 免费医学定向
+const ORDINARY = { inst: '1105', majors: ['07', '11'] };
+const GROUP_10 = ['1A', '1B', '1C', '1D', '1E', '1T', '1Y'];
+
+const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
+                     '--no-first-run', '--disable-background-networking',
+                     '--disable-component-update', '--disable-sync'];
+
+let n = 0;
+let passed = 0;
+let failed = 0;
+
+function report(good, title, detail) {
+    n++;
+
+    if (good) {
+        passed++;
+        console.log(`ok ${n} - ${title}`);
+
+    } else {
+        failed++;
+        console.log(`not ok ${n} - ${title}`);
+
+        if (detail) {
+            console.log(String(detail).split('\n').slice(0, 6)
+                        .map((l) => '#   ' + l).join('\n'));
+        }
+    }
+
+    return good;
+}
+
+async function check(title, fn) {
+    try {
+        const r = await fn();
+        return report(r !== false, title);
+
+    } catch (e) {
+        return report(false, title, e && e.message ? e.message : e);
+    }
+}
+
+function equal(got, want, what) {
+    if (got !== want) {
+        throw new Error(`${what}: got ${JSON.stringify(got)}, `
+                        + `want ${JSON.stringify(want)}`);
+    }
+}
+
+function contains(text, part, what) {
+    if (!text.includes(part)) {
+        throw new Error(`${what}: ${JSON.stringify(part)} not in `
+                        + JSON.stringify(text.slice(0, 300)));
+    }
+}
+
+function psql(sql) {
+    return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v',
+                                 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
+                                 '-p', PG_PORT, '-U', 'heao', '-d', 'heao',
+                                 '-c', sql],
+                        { encoding: 'utf8' }).trim();
+}
+
+function candidate(t) {
+    const out = execFileSync(join(TOP, 'tools/gen-demo'),
+                             ['--test-candidate', String(t)],
+                             { encoding: 'utf8' }).trim().split(' ');
+
+    return { t, exam_no: out[0], id_no: out[1], password: out[2],
+             name: out[3] };
+}
+
+// clears what an earlier run left, and gives 1801 a score, an evaluation
+// and an archive change to show
+function reset(c) {
+    const who = '(select id from heao.candidate'
+                + ` where exam_no = '${c.exam_no}')`;
+
+    c.id = psql(`begin;
+        set local heao.purge = on;
+        delete from heao.outbox where candidate_id = ${who};
+        delete from heao.mailbox where candidate_id = ${who};
+        delete from heao.group_state where candidate_id = ${who};
+        delete from heao.save_history where candidate_id = ${who};
+        delete from heao.exam_score where candidate_id = ${who};
+        delete from heao.evaluation where candidate_id = ${who};
+        delete from heao.integrity_record where candidate_id = ${who};
+        delete from heao.archive_event where candidate_id = ${who};
+        update heao.candidate set totp_secret = null, totp_bound_at = null
+         where id = ${who};
+        commit;
+        select ${who};`).split('\n').pop();
+    execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', REDIS_PORT, 'DEL',
+                               `heao:b:${c.id}`, `heao:ab:${c.id}`,
+                               `heao:tu:${c.id}`,
+                               `heao:lf:e:${c.exam_no}`]);
+}
+
+function totp(hexKey) {
+    const step = Math.floor(Date.now() / 1000 / 30);
+    const msg = Buffer.alloc(8);
+
+    msg.writeUInt32BE(Math.floor(step / 2 ** 32), 0);
+    msg.writeUInt32BE(step % 2 ** 32, 4);
+
+    const mac = createHmac('sha1', Buffer.from(hexKey, 'hex')).update(msg)
+                .digest();
+    const off = mac[mac.length - 1] & 0x0f;
+
+    return String((mac.readUInt32BE(off) & 0x7fffffff) % 1e8)
+           .padStart(8, '0');
+}
+
+function watch(page, problems) {
+    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+    page.on('console', (msg) => {
+        const text = msg.text();
+
+        if (msg.type() === 'error' && !/^Failed to load resource/.test(text)) {
+            problems.push('console: ' + text);
+        }
+    });
+}
+
+async function shot(page, name) {
+    await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
+}
+
+async function login(browser, c, problems) {
+    const context = await browser.newContext({ viewport: DESKTOP,
+                                               locale: 'zh-CN',
+                                               timezoneId: 'Asia/Shanghai' });
+    const page = await context.newPage();
+
+    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    watch(page, problems);
+    await page.goto(BASE + 'index.html');
+    await page.fill('#exam_no', c.exam_no);
+    await page.fill('#id_no', c.id_no);
+    await page.fill('#password', c.password);
+    await page.click('#login-btn');
+    await page.waitForURL(/home\.html/);
+
+    return { context, page };
+}
+
+// a save through the portal's own API from the logged-in page
+async function save(page, batch, slots) {
+    return page.evaluate(async ([b, s, id]) => {
+        const begin = await heao.api('POST', `/api/fill/${b}/begin`,
+                                     { accept_notice: true });
+
+        if (begin.status !== 200) {
+            return begin;
+        }
+
+        return heao.api('POST', `/api/fill/${b}/save`,
+                        { save_id: id,
+                          application: { sections: [ { slots: s } ] } });
+    }, [batch, slots, randomUUID()]);
+}
+
+function pdfText(path) {
+    return execFileSync('pdftotext', ['-layout', path, '-'],
+                        { encoding: 'utf8' });
+}
+
+async function directed(browser, c, problems) {
+    const { context, page } = await login(browser, c, problems);
+    let saved = null;
+    const names = {};
+
+    await check('F save of 本科一批 with a directed plan through the API',
+                async () => {
+        const r = await save(page, '11', [
+            { institution: ORDINARY.inst, majors: ORDINARY.majors,
+              adjust: 'agree' },
+            { institution: DIRECTED.inst, majors: DIRECTED.majors,
+              adjust: 'disagree' }]);
+        equal(r.status, 200, 'save status ' + JSON.stringify(r.data));
+        saved = r.data;
+
+        for (const code of [ORDINARY.inst, DIRECTED.inst]) {
+            names[code] = psql('select name from heao.institution'
+                               + " where batch_code = '11'"
+                               + ` and code = '${code}'`);
+        }
+    });
+
+    await check('I4 browse shows the pledge reminder and its print button',
+                async () => {
+        await page.goto(BASE + 'browse.html');
+        await page.waitForSelector('.pledge-note');
+        contains(await page.textContent('.pledge-note'), '免费医学定向',
+                 'reminder');
+        equal(await page.isVisible('a[href="pledge.html?batch=11"]'), true,
+              'button');
+        await shot(page, 'after-browse-pledge.png');
+    });
+
+    await check('V2 the application printed to PDF holds the checksum and '
+                + 'every institution name', async () => {
+        const path = join(ARTIFACTS, 'application.pdf');
+
+        await page.emulateMedia({ media: 'print' });
+        await page.pdf({ path, format: 'A4', printBackground: true });
+        await page.emulateMedia({ media: 'screen' });
+
+        const text = pdfText(path);
+        contains(text, saved.checksum, 'checksum');
+        contains(text, c.exam_no, 'exam number');
+        contains(text, names[ORDINARY.inst], 'institution ' + ORDINARY.inst);
+        contains(text, names[DIRECTED.inst], 'institution ' + DIRECTED.inst);
+    });
+
+    await check('I4 the pledge letter names the candidate, the directed '
+                + 'choice and the deadline', async () => {
+        await page.click('a[href="pledge.html?batch=11"]');
+        await page.waitForSelector('#pledge');
+        const text = await page.textContent('#pledge');
+        contains(text, c.id_no, 'ID number');
+        contains(text, c.name, 'name');
+        contains(text, '临床医学', 'directed major');
+        contains(text, saved.checksum, 'checksum');
+        contains(await page.textContent('#pledge-deadline'), '前将签字',
+                 'deadline');
+        const path = join(ARTIFACTS, 'pledge.pdf');
+        await page.pdf({ path, format: 'A4' });
+        contains(pdfText(path), '免费医学定向承诺书', 'printed title');
+        await shot(page, 'after-pledge.png');
+    });
+
+    await check('V4 the save history shows the save with its address and '
+                + 'checksum', async () => {
+        await page.click('nav a[href="history.html"]');
+        await page.waitForSelector('#save-list');
+        const text = await page.textContent('#save-list');
+        contains(text, '本科一批', 'batch');
+        contains(text, '第1次', 'save number');
+        contains(text, '127.0.0.1', 'client');
+        contains(text, saved.checksum, 'checksum');
+        await shot(page, 'after-history.png');
+    });
+
+    await check('I1 the mailbox counts 2 unread; opening one counts 1',
+                async () => {
+        await page.click('nav a[href="mailbox.html"]');
+        await page.waitForSelector('#mail-list');
+        contains(await page.textContent('#unread-count'), '未读2封', 'count');
+        contains(await page.textContent('#nav-unread'), '2', 'menu count');
+        await page.click('#mail-list li:has-text("承诺书") summary');
+        await page.waitForFunction(() => document.getElementById(
+            'unread-count').textContent.includes('未读1封'));
+        contains(await page.textContent('#mail-list'), '打印承诺书',
+                 'reminder text');
+        await shot(page, 'after-mailbox.png');
+    });
+
+    psql('update heao.candidate set totp_secret ='
+         + ` decode('${TOTP_KEY}', 'hex'), totp_bound_at = now()`
+         + ` where id = ${c.id}`);
+
+    await check('I2 I3 I6 I5 the info center shows the score, evaluation, '
+                + 'archive status and, with a dynamic password, figures',
+                async () => {
+        await page.click('nav a[href="info.html"]');
+        await page.waitForSelector('#score-table');
+        contains(await page.textContent('#score-total'), '601', 'total');
+        contains(await page.textContent('#eval-comment'), '勤奋好学',
+                 'evaluation');
+        contains(await page.textContent('#archive-status'), '已投档',
+                 'archive');
+        await page.click(`#adm-mine button[data-code="${ORDINARY.inst}"]`);
+        await page.waitForSelector('#adm-table');
+        const text = await page.textContent('#adm-table');
+        contains(text, '2020', 'year');
+        contains(text, '2018', 'third year back');
+        contains(text, '本科一批', 'batch');
+        await shot(page, 'after-info.png');
+    });
+
+    await check('V3 the abandon confirmation lists 本科一批 and asks for the '
+                + 'dynamic password; the code abandons', async () => {
+        await page.goto(BASE + 'abandon.html?batch=11');
+        await page.waitForSelector('#abandon-form');
+        equal((await page.textContent('#abandon-batches')).trim()
+              .startsWith('本科一批'), true, 'batches listed');
+        equal(await page.locator('#abandon-batches li').count(), 1, 'one');
+        equal(await page.isVisible('#proof-totp'), true, 'totp asked');
+        equal(await page.locator('#proof-verify').count(), 0,
+              'no 密码验证信息');
+        await page.fill('#proof-totp', totp(TOTP_KEY));
+        await page.check('#confirm');
+        await shot(page, 'after-abandon-totp.png');
+        await page.click('#abandon-form button[type="submit"]');
+        await page.waitForSelector('#abandon-done');
+        contains(await page.textContent('#abandoned-batches'), '本科一批',
+                 'answer');
+        await page.goto(BASE + 'browse.html');
+        await page.waitForSelector('.group');
+        contains(await page.textContent('#groups'), '您已放弃【本科一批】',
+                 'browse');
+    });
+
+    await context.close();
+}
+
+async function verifyInfo(browser, c, problems) {
+    const { context, page } = await login(browser, c, problems);
+
+    await check('I5 without a dynamic password the figures are refused',
+                async () => {
+        await page.goto(BASE + 'info.html');
+        await page.fill('#adm-code', '1105');
+        await page.click('#adm-form button[type="submit"]');
+        await page.waitForSelector('#adm-refused');
+        contains(await page.textContent('#adm-refused'), '绑定动态密码',
+                 'message');
+    });
+
+    await check('V3 the confirmation lists every batch of the 本科提前批 '
+                + 'group and asks for the 密码验证信息', async () => {
+        await page.goto(BASE + 'abandon.html?batch=1B');
+        await page.waitForSelector('#abandon-form');
+        const want = GROUP_10.map((b) => psql(
+            `select name from heao.batch where code = '${b}'`));
+        const got = await page.locator('#abandon-batches li strong')
+                    .allTextContents();
+        equal(JSON.stringify(got), JSON.stringify(want), 'batches');
+        equal(await page.isVisible('#proof-verify'), true, 'verify asked');
+        equal(await page.locator('#proof-totp').count(), 0, 'no totp');
+        await shot(page, 'after-abandon-confirm.png');
+    });
+
+    await check('V3 a wrong 密码验证信息 is refused beside the field',
+                async () => {
+        await page.fill('#proof-verify', '黄河之水');
+        await page.check('#confirm');
+        await page.click('#abandon-form button[type="submit"]');
+        await page.waitForSelector('#proof-verify-err:not([hidden])');
+        contains(await page.textContent('#proof-verify-err'), '不正确',
+                 'message');
+    });
+
+    await check('V3 the right 密码验证信息 abandons every batch of the group',
+                async () => {
+        await page.fill('#proof-verify', VERIFY_INFO);
+        await page.click('#abandon-form button[type="submit"]');
+        await page.waitForSelector('#abandon-done');
+        equal(await page.locator('#abandoned-batches li').count(),
+              GROUP_10.length, 'batches');
+        await shot(page, 'after-abandon-done.png');
+    });
+
+    await context.close();
+}
+
+async function entry(browser, problems) {
+    const context = await browser.newContext({ viewport: DESKTOP,
+                                               locale: 'zh-CN' });
+    const page = await context.newPage();
+
+    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    watch(page, problems);
+
+    await check('I7 the entry page shows the announcements published now',
+                async () => {
+        const title = psql("select title from heao.bulletin"
+                           + " where kind = 'announcement'"
+                           + " and withdrawn_at is null"
+                           + " and published_at <= now()"
+                           + " order by sort, published_at desc, id desc"
+                           + " limit 1");
+        await page.goto(BASE + 'index.html');
+        await page.waitForFunction((t) => document.getElementById('news')
+                                   .textContent.includes(t), title);
+        await shot(page, 'after-entry.png');
+    });
+
+    await context.close();
+}
+
+async function main() {
+    const problems = [];
+    let browser = null;
+    const c1 = candidate(1801);
+    const c0 = candidate(1800);
+
+    console.log('TAP version 13');
+    mkdirSync(ARTIFACTS, { recursive: true });
+
+    if (!BASE.startsWith('http')) {
+        report(false, 'environment', 'set BASE_URL');
+
+    } else {
+        reset(c1);
+        reset(c0);
+        psql(`insert into heao.exam_score (candidate_id, subjects, total,
+                                           rank)
+              values (${c1.id}, '[{"name": "语文", "score": 120},
+                                  {"name": "数学", "score": 130},
+                                  {"name": "外语", "score": 121},
+                                  {"name": "理科综合", "score": 230}]',
+                      601, 20000);
+              insert into heao.evaluation (candidate_id, school, comment,
+                                           written_at)
+              values (${c1.id}, '郑州市第一中学', '该生勤奋好学。',
+                      '2021-05-20');
+              insert into heao.archive_event (candidate_id, status,
+                                              batch_code, inst_code,
+                                              inst_name, actor)
+              values (${c1.id}, '已投档', '11', '1105', '北京大学',
+                      'after.mjs')`);
+
+        browser = await chromium.launch({
+            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+            headless: true,
+            args: LAUNCH_ARGS
+        }).catch((e) => {
+            report(false, 'chromium starts', e.message);
+            return null;
+        });
+    }
+
+    if (browser) {
+        try {
+            await directed(browser, c1, problems);
+            await verifyInfo(browser, c0, problems);
+            await entry(browser, problems);
+            report(problems.length === 0,
+                   'no script error and no CSP refusal on any page',
+                   problems.join('\n'));
+
+        } finally {
+            await browser.close();
+        }
+    }
+
+    console.log(`1..${n}`);
+    console.log(`${passed} passed, ${failed} failed`);
+    process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+    console.log('not ok - unexpected: ' + (e && e.stack ? e.stack : e));
+    console.log(`${passed} passed, ${failed + 1} failed`);
+    process.exit(1);
+});
