@@ -13,6 +13,8 @@
 
 #define NGX_HTTP_HEAO_CENTER_BATCH_MAX  8
 #define NGX_HTTP_HEAO_CENTER_INST_LEN   4
+#define NGX_HTTP_HEAO_ENTRY_KEY         "heao:entry"
+#define NGX_HTTP_HEAO_ENTRY_TTL         10      /* seconds */
 
 
 /* what a uri segment of a view must be */
@@ -28,6 +30,13 @@ typedef enum {
     NGX_HTTP_HEAO_CENTER_LOADED,
     NGX_HTTP_HEAO_CENTER_DONE
 } ngx_http_heao_center_step_e;
+
+
+typedef enum {
+    NGX_HTTP_HEAO_ENTRY_CACHE = 0,
+    NGX_HTTP_HEAO_ENTRY_READ,
+    NGX_HTTP_HEAO_ENTRY_DONE
+} ngx_http_heao_entry_step_e;
 
 
 /*
@@ -49,6 +58,8 @@ static ngx_int_t ngx_http_heao_center_view(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, const ngx_http_heao_center_view_t *v);
 static ngx_uint_t ngx_http_heao_center_arg_ok(ngx_str_t *s,
     ngx_http_heao_center_arg_e arg);
+static void ngx_http_heao_entry_stored(void *data, ngx_int_t rc,
+    redisReply *reply);
 
 
 static const ngx_http_heao_center_view_t  ngx_http_heao_center_score = {
@@ -144,26 +155,90 @@ ngx_http_heao_admissions(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 }
 
 
-/* I7: the entry page's announcements, notes and open batches, public */
+/*
+ * I7: the entry page's announcements, notes and open batches, public.
+ * Every visitor of the entry page asks: the answer is kept in Redis for
+ * a few seconds, and tools/heao-admin drops it when it publishes or
+ * withdraws.  Without Redis the answer comes from PostgreSQL.
+ */
 
 ngx_int_t
 ngx_http_heao_entry(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
-    json_t  *json;
+    u_char      *p;
+    json_t      *json;
+    size_t       size, len[3];
+    ngx_str_t    out, *v;
+    const char  *argv[3];
 
-    if (ctx->step == NGX_HTTP_HEAO_CENTER_SESSION) {
-        ctx->step = NGX_HTTP_HEAO_CENTER_DONE;
+    switch (ctx->step) {
+
+    case NGX_HTTP_HEAO_ENTRY_CACHE:
+        argv[0] = NGX_HTTP_HEAO_ENTRY_KEY;
+        len[0] = sizeof(NGX_HTTP_HEAO_ENTRY_KEY) - 1;
+
+        ctx->step = NGX_HTTP_HEAO_ENTRY_READ;
+
+        return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_GET, 1, 1,
+                                        argv, len);
+
+    case NGX_HTTP_HEAO_ENTRY_READ:
+        if (ctx->rc == NGX_OK && ctx->reply && ctx->reply->nelts) {
+            v = ctx->reply->elts;
+
+            if (v[0].len) {
+                return ngx_http_heao_send_raw(r, NGX_HTTP_OK, &v[0]);
+            }
+        }
+
+        ctx->step = NGX_HTTP_HEAO_ENTRY_DONE;
 
         return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_ENTRY, 0, NULL,
                                      NULL);
-    }
 
-    json = ngx_http_heao_pg_json(r, ctx, "entry");
-    if (json == NULL) {
-        return ngx_http_heao_backend_error(r, ctx, "entry");
-    }
+    default: /* NGX_HTTP_HEAO_ENTRY_DONE */
+        json = ngx_http_heao_pg_json(r, ctx, "entry");
+        if (json == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "entry");
+        }
 
-    return ngx_http_heao_send_json(r, NGX_HTTP_OK, json);
+        size = json_dumpb(json, NULL, 0, JSON_COMPACT);
+
+        out.data = ngx_pnalloc(r->pool, size + NGX_INT_T_LEN);
+        if (out.data == NULL) {
+            json_decref(json);
+            return NGX_ERROR;
+        }
+
+        out.len = json_dumpb(json, (char *) out.data, size, JSON_COMPACT);
+        json_decref(json);
+
+        p = out.data + out.len;
+
+        argv[0] = NGX_HTTP_HEAO_ENTRY_KEY;
+        len[0] = sizeof(NGX_HTTP_HEAO_ENTRY_KEY) - 1;
+        argv[1] = (char *) out.data;
+        len[1] = out.len;
+        argv[2] = (char *) p;
+        len[2] = ngx_sprintf(p, "%d", NGX_HTTP_HEAO_ENTRY_TTL) - p;
+
+        /* arguments are copied; no request is waiting for the reply */
+
+        (void) ngx_http_heao_redis_script(ngx_http_heao_worker.redis,
+                                          NGX_HTTP_HEAO_LUA_SET_EX, 1, 3,
+                                          argv, len,
+                                          ngx_http_heao_entry_stored, NULL,
+                                          ngx_cycle->log);
+
+        return ngx_http_heao_send_raw(r, NGX_HTTP_OK, &out);
+    }
+}
+
+
+static void
+ngx_http_heao_entry_stored(void *data, ngx_int_t rc, redisReply *reply)
+{
+    /* an answer not cached is read from PostgreSQL next time */
 }
 
 

@@ -152,6 +152,9 @@ psql(qq{delete from heao.bulletin where published_by = 't075';
                ('note', '测试注意事项', '', -1000,
                 now() - interval '1 hour', null, 't075')});
 
+# the entry page's answer cached by an earlier request
+redis('DEL', 'heao:entry');
+
 our $ANN = psql("select id from heao.bulletin where title = '测试公告甲'");
 our $NOTE = psql("select id from heao.bulletin where title = '测试注意事项'");
 

@@ -198,6 +198,11 @@ is(psql("select actor from heao.admin_audit where command = 'archive'"
 
 # I7 the operator publishes and withdraws without a restart
 
+unlike(get('/api/entry'), qr/测试096公告/, 'I7 the entry page before');
+my $ttl = redis('TTL', 'heao:entry');
+ok($ttl >= 1 && $ttl <= 10,
+   "I7 the entry answer is cached for 10 s (ttl $ttl)");
+
 ($rc) = admin('publish', 'announcement', '测试096公告');
 is($rc, 1, 'I7 publish without --by and --why is refused');
 ($rc, $out) = admin('publish', 'announcement', '测试096公告', '正文',
@@ -205,7 +210,7 @@ is($rc, 1, 'I7 publish without --by and --why is refused');
 my ($bid) = $out =~ /^published bulletin (\d+)$/m;
 ok($rc == 0 && $bid, 'I7 publish prints the bulletin id');
 like(get('/api/entry'), qr/"id":$bid,"title":"测试096公告","body":"正文"/,
-     'I7 the entry page shows it at once');
+     'I7 the entry page shows it at once, not the cached answer');
 ($rc) = admin('withdraw', $bid, '--by', 'op-zhao', '--why', 'wrong text');
 is($rc, 0, 'I7 withdraw runs');
 unlike(get('/api/entry'), qr/测试096公告/, 'I7 ... and it is gone');
