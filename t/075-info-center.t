@@ -156,6 +156,10 @@ psql(qq{delete from heao.bulletin where published_by = 't075';
 redis('DEL', 'heao:entry');
 
 our $ANN = psql("select id from heao.bulletin where title = '测试公告甲'");
+# I1 R5: a message of 1760's that 1761 asks to read
+our $MSG = psql("select id from heao.mailbox where candidate_id = $ID{1760}"
+                . " and kind = 'pledge'");
+
 our $NOTE = psql("select id from heao.bulletin where title = '测试注意事项'");
 
 run_tests();
@@ -340,7 +344,18 @@ GET /api/pledge/11
 
 
 
-=== TEST 18: I4 the save of a directed plan left a reminder naming the deadline
+=== TEST 18: I1 R5 another candidate cannot mark 1760's pledge reminder read (the next block finds it unread)
+--- more_headers eval
+main::session(1761)
+--- request eval
+"POST /api/mailbox/$::MSG/read"
+--- error_code: 404
+--- response_body chomp
+{"error":"not_found","message":"没有这封邮件"}
+
+
+
+=== TEST 19: I4 the save of a directed plan left a reminder naming the deadline
 --- more_headers eval
 main::session(1760)
 --- request
@@ -351,7 +366,7 @@ qr/^\{"unread":1,"messages":\[\{"id":\d+,"kind":"pledge","title":"请打印免�
 
 
 
-=== TEST 19: I4 an ordinary save leaves no reminder
+=== TEST 20: I4 an ordinary save leaves no reminder
 --- more_headers eval
 main::session(1761)
 --- request
@@ -361,7 +376,7 @@ GET /api/mailbox
 
 
 
-=== TEST 20: I7 the entry page is public: published announcements and notes, not withdrawn or future ones
+=== TEST 21: I7 the entry page is public: published announcements and notes, not withdrawn or future ones
 --- request
 GET /api/entry
 --- response_body_like eval
@@ -369,7 +384,7 @@ qr/^\{"now":\d+,"announcements":\[\{"id":$::ANN,"title":"测试公告甲","body"
 
 
 
-=== TEST 21: I7 withdrawn and future items are not on the entry page
+=== TEST 22: I7 withdrawn and future items are not on the entry page
 --- request
 GET /api/entry
 --- response_body_unlike
