@@ -3,16 +3,21 @@
 -- figures, archive status, and the entry page's bulletin
 
 -- the directed choices of an application: every major of it whose
--- catalog restrictions name a directed plan (B5), in the order filled
+-- catalog restrictions name a directed plan (B5), in the order filled.
+-- A save runs it (the pledge reminder's trigger): PL/pgSQL keeps its
+-- plan for the connection where a SQL function is planned at each call,
+-- and jit is off as for heao.application_named
 create or replace function heao.directed_choices(p_batch text,
     p_content jsonb)
     returns table (section int, slot int, place int, inst_code text,
                    inst_name text, major_code text, major_name text,
                    directed text)
-    language sql
+    language plpgsql
     stable
     set jit = off
 as $$
+begin
+    return query
     select s.ord::int, sl.ord::int, mc.ord::int, i.code, i.name, m.code,
            m.name, m.restrictions ->> 'directed'
       from jsonb_array_elements(p_content -> 'sections')
@@ -32,7 +37,8 @@ as $$
       join heao.institution i
         on i.batch_code = p_batch and i.code = m.inst_code
      where m.restrictions ? 'directed'
-     order by 1, 2, 3
+     order by 1, 2, 3;
+end;
 $$;
 
 comment on function heao.directed_choices(text, jsonb) is
