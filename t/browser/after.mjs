@@ -31,6 +31,7 @@ const PG_PORT = process.env.PG_PORT || '15433';
 const REDIS_PORT = process.env.REDIS_PORT || '16380';
 const ACTION_TIMEOUT_MS = 10000;
 const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 375, height: 812 };
 const TOTP_KEY = '3132333435363738393031323334353637383930';
 const VERIFY_INFO = '中原大地';
 const DIRECTED = { inst: '6015', majors: ['16'] };    // 免费医学定向
@@ -162,8 +163,8 @@ async function shot(page, name) {
     await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
 }
 
-async function login(browser, c, problems) {
-    const context = await browser.newContext({ viewport: DESKTOP,
+async function login(browser, c, problems, viewport) {
+    const context = await browser.newContext({ viewport: viewport || DESKTOP,
                                                locale: 'zh-CN',
                                                timezoneId: 'Asia/Shanghai' });
     const page = await context.newPage();
@@ -391,6 +392,32 @@ async function verifyInfo(browser, c, problems) {
     await context.close();
 }
 
+// the new pages at phone width: nothing wider than the screen
+async function phone(browser, c, problems) {
+    // unbound again, so that the login asks for no code
+    psql('update heao.candidate set totp_secret = null,'
+         + ` totp_bound_at = null where id = ${c.id}`);
+
+    const { context, page } = await login(browser, c, problems, PHONE);
+
+    for (const [path, sel] of [['history.html', '#save-list'],
+                               ['mailbox.html', '#mail-list'],
+                               ['info.html', '#score-table'],
+                               ['abandon.html?batch=12', '#abandon-form']]) {
+        await check(`phone: ${path} fits 375px`, async () => {
+            await page.goto(BASE + path);
+            await page.waitForSelector(sel);
+            const [sw, iw] = await page.evaluate(() => [
+                document.documentElement.scrollWidth, window.innerWidth]);
+            await shot(page, 'after-phone-' + path.replace(/\W.*$/, '')
+                             + '.png');
+            equal(sw <= iw, true, `${sw}px wide in ${iw}px`);
+        });
+    }
+
+    await context.close();
+}
+
 async function entry(browser, problems) {
     const context = await browser.newContext({ viewport: DESKTOP,
                                                locale: 'zh-CN' });
@@ -461,6 +488,7 @@ async function main() {
     if (browser) {
         try {
             await directed(browser, c1, problems);
+            await phone(browser, c1, problems);
             await verifyInfo(browser, c0, problems);
             await entry(browser, problems);
             report(problems.length === 0,
