@@ -33,6 +33,7 @@ static void ngx_http_heao_run(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx);
 static void ngx_http_heao_cleanup(void *data);
 static void ngx_http_heao_thread_resume(ngx_http_request_t *r);
 static void ngx_http_heao_thread_guard(ngx_event_t *ev);
+static ngx_uint_t ngx_http_heao_pg_may_be_stale(ngx_uint_t stmt);
 static void ngx_http_heao_pg_done(void *data, ngx_int_t rc, PGresult *res);
 static void ngx_http_heao_redis_done(void *data, ngx_int_t rc,
     redisReply *reply);
@@ -58,6 +59,8 @@ static ngx_int_t ngx_http_heao_conf_count(ngx_conf_t *cf, ngx_str_t *value,
 static ngx_int_t ngx_http_heao_conf_window(ngx_conf_t *cf, ngx_str_t *value,
     ngx_msec_t *ms);
 static ngx_int_t ngx_http_heao_read_secret(ngx_conf_t *cf,
+    ngx_http_heao_main_conf_t *hmcf);
+static char *ngx_http_heao_init_replica_conf(ngx_conf_t *cf,
     ngx_http_heao_main_conf_t *hmcf);
 static ngx_int_t ngx_http_heao_init_process(ngx_cycle_t *cycle);
 static void ngx_http_heao_exit_process(ngx_cycle_t *cycle);
@@ -277,6 +280,20 @@ static ngx_command_t  ngx_http_heao_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, totp_digits),
       &ngx_http_heao_digits_bounds },
+
+    { ngx_string("heao_pg_replica"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_heao_main_conf_t, pg_replica.conninfo),
+      NULL },
+
+    { ngx_string("heao_pg_replica_pool_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_heao_main_conf_t, pg_replica.size),
+      &ngx_http_heao_pool_bounds },
 
       ngx_null_command
 };
@@ -720,11 +737,21 @@ ngx_int_t
 ngx_http_heao_pg_call(ngx_http_heao_ctx_t *ctx, ngx_uint_t stmt, int nparams,
     const char *const *values, const int *lengths)
 {
+    ngx_http_heao_pg_pool_t  *pool;
+
     ctx->rc = NGX_ERROR;
     ctx->reply = NULL;
     ctx->backend_start = ngx_current_msec;
 
-    ctx->pg_op = ngx_http_heao_pg_query(ngx_http_heao_worker.pg, stmt,
+    pool = ngx_http_heao_worker.pg;
+
+    if (ngx_http_heao_worker.pg_replica
+        && ngx_http_heao_pg_may_be_stale(stmt))
+    {
+        pool = ngx_http_heao_worker.pg_replica;
+    }
+
+    ctx->pg_op = ngx_http_heao_pg_query(pool, stmt,
                                         nparams, values, lengths,
                                         ngx_http_heao_pg_done, ctx,
                                         ctx->request->connection->log);
@@ -733,6 +760,28 @@ ngx_http_heao_pg_call(ngx_http_heao_ctx_t *ctx, ngx_uint_t stmt, int nparams,
     }
 
     return NGX_DONE;
+}
+
+
+/*
+ * O5: the statements whose answer may lag the primary by the replica's
+ * replay delay.  Not login, the save path, sessions or anything a rule
+ * counts on: only what a candidate reads to look back (the save
+ * history, the mailbox), which shows the newest rows a moment later.
+ */
+
+static ngx_uint_t
+ngx_http_heao_pg_may_be_stale(ngx_uint_t stmt)
+{
+    switch (stmt) {
+
+    case NGX_HTTP_HEAO_SQL_SAVE_HISTORY:
+    case NGX_HTTP_HEAO_SQL_MAILBOX:
+        return 1;
+
+    default:
+        return 0;
+    }
 }
 
 
@@ -1128,6 +1177,8 @@ ngx_http_heao_create_main_conf(ngx_conf_t *cf)
     hmcf->secure_cookie = NGX_CONF_UNSET;
     hmcf->totp_digits = NGX_CONF_UNSET_UINT;
 
+    hmcf->pg_replica.size = NGX_CONF_UNSET_UINT;
+
     return hmcf;
 }
 
@@ -1215,6 +1266,13 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
         return rv;
     }
 
+    if (hmcf->pg_replica.conninfo.len) {
+        rv = ngx_http_heao_init_replica_conf(cf, hmcf);
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+    }
+
     rv = ngx_http_heao_redis_init_conf(cf, &hmcf->redis);
     if (rv != NGX_CONF_OK) {
         return rv;
@@ -1225,6 +1283,33 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The replica's pool: its own conninfo and size, the primary's timeouts,
+ * queue and statements (all are prepared there; only reads are sent).
+ */
+
+static char *
+ngx_http_heao_init_replica_conf(ngx_conf_t *cf,
+    ngx_http_heao_main_conf_t *hmcf)
+{
+    ngx_http_heao_pg_conf_t  *rcf;
+
+    rcf = &hmcf->pg_replica;
+
+    ngx_conf_init_uint_value(rcf->size, hmcf->pg.size);
+
+    rcf->queue = hmcf->pg.queue;
+    rcf->connect_timeout = hmcf->pg.connect_timeout;
+    rcf->query_timeout = hmcf->pg.query_timeout;
+    rcf->queue_timeout = hmcf->pg.queue_timeout;
+    rcf->max_uses = hmcf->pg.max_uses;
+    rcf->stmts = hmcf->pg.stmts;
+    rcf->nstmts = hmcf->pg.nstmts;
+
+    return ngx_http_heao_pg_init_conf(cf, rcf);
 }
 
 
@@ -1548,6 +1633,17 @@ ngx_http_heao_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    if (hmcf->pg_replica.conninfo.len) {
+        ngx_http_heao_worker.pg_replica =
+                   ngx_http_heao_pg_pool_create(cycle, &hmcf->pg_replica);
+        if (ngx_http_heao_worker.pg_replica == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_heao_pg_pool_fallback(ngx_http_heao_worker.pg_replica,
+                                       ngx_http_heao_worker.pg);
+    }
+
     ngx_http_heao_worker.redis = ngx_http_heao_redis_create(cycle,
                                                             &hmcf->redis);
     if (ngx_http_heao_worker.redis == NULL) {
@@ -1575,6 +1671,11 @@ ngx_http_heao_exit_process(ngx_cycle_t *cycle)
     if (ngx_http_heao_worker.redis) {
         ngx_http_heao_redis_destroy(ngx_http_heao_worker.redis);
         ngx_http_heao_worker.redis = NULL;
+    }
+
+    if (ngx_http_heao_worker.pg_replica) {
+        ngx_http_heao_pg_pool_destroy(ngx_http_heao_worker.pg_replica);
+        ngx_http_heao_worker.pg_replica = NULL;
     }
 
     if (ngx_http_heao_worker.pg) {
