@@ -54,6 +54,8 @@ static char *ngx_http_heao_check_bounds(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_heao_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_heao_conf_count(ngx_conf_t *cf, ngx_str_t *value,
     ngx_uint_t *n);
 static ngx_int_t ngx_http_heao_conf_window(ngx_conf_t *cf, ngx_str_t *value,
@@ -294,6 +296,13 @@ static ngx_command_t  ngx_http_heao_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg_replica.size),
       &ngx_http_heao_pool_bounds },
+
+    { ngx_string("heao_redis_sentinel"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_heao_redis_sentinel,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
 
       ngx_null_command
 };
@@ -1233,9 +1242,17 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_OK;
     }
 
-    if (hmcf->redis.addr.len == 0) {
+    if (hmcf->redis.addr.len == 0 && hmcf->redis.sentinels == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"heao_redis\" is required with \"heao_pg\"");
+                           "\"heao_redis\" is required with \"heao_pg\""
+                           " unless \"heao_redis_sentinel\" is given");
+        return NGX_CONF_ERROR;
+    }
+
+    if (hmcf->redis.addr.len && hmcf->redis.sentinels) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"heao_redis\" and \"heao_redis_sentinel\""
+                           " exclude each other");
         return NGX_CONF_ERROR;
     }
 
@@ -1552,6 +1569,56 @@ ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
            != NGX_OK)
     {
         return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * heao_redis_sentinel <master name> <address> ...: the Sentinels that
+ * name the Redis master (O5); addresses are checked with heao_redis's
+ */
+
+static char *
+ngx_http_heao_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_heao_main_conf_t *hmcf = conf;
+
+    ngx_str_t                   *value;
+    ngx_uint_t                   i;
+    ngx_http_heao_redis_addr_t  *a;
+
+    if (hmcf->redis.sentinels) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive,"
+                           " the master's name is empty",
+                           &value[1], &value[0]);
+        return NGX_CONF_ERROR;
+    }
+
+    hmcf->redis.master = value[1];
+
+    hmcf->redis.sentinels = ngx_array_create(cf->pool, cf->args->nelts - 2,
+                                         sizeof(ngx_http_heao_redis_addr_t));
+    if (hmcf->redis.sentinels == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        a = ngx_array_push(hmcf->redis.sentinels);
+        if (a == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(a, sizeof(ngx_http_heao_redis_addr_t));
+        a->addr = value[i];
     }
 
     return NGX_CONF_OK;
