@@ -56,6 +56,14 @@ static char *ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_heao_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_heao_conf_set_num_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_heao_conf_set_msec_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_heao_conf_set_size_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_heao_conf_invalid(ngx_conf_t *cf, ngx_command_t *cmd,
+    char *rv);
 static ngx_int_t ngx_http_heao_conf_count(ngx_conf_t *cf, ngx_str_t *value,
     ngx_uint_t *n);
 static ngx_int_t ngx_http_heao_conf_window(ngx_conf_t *cf, ngx_str_t *value,
@@ -103,42 +111,42 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_pg_pool_size"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.size),
       &ngx_http_heao_pool_bounds },
 
     { ngx_string("heao_pg_queue"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.queue),
       &ngx_http_heao_queue_bounds },
 
     { ngx_string("heao_pg_connect_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.connect_timeout),
       NULL },
 
     { ngx_string("heao_pg_query_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.query_timeout),
       NULL },
 
     { ngx_string("heao_pg_queue_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.queue_timeout),
       NULL },
 
     { ngx_string("heao_pg_max_uses"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.max_uses),
       NULL },
@@ -152,28 +160,28 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_redis_db"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, redis.db),
       NULL },
 
     { ngx_string("heao_redis_connect_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, redis.connect_timeout),
       NULL },
 
     { ngx_string("heao_redis_command_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, redis.command_timeout),
       NULL },
 
     { ngx_string("heao_redis_queue"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, redis.queue),
       &ngx_http_heao_queue_bounds },
@@ -187,14 +195,14 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_kdf_opslimit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, kdf_opslimit),
       &ngx_http_heao_ops_bounds },
 
     { ngx_string("heao_kdf_memlimit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_size_slot,
+      ngx_http_heao_conf_set_size_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, kdf_memlimit),
       NULL },
@@ -208,28 +216,28 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_session_idle_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, session_idle),
       NULL },
 
     { ngx_string("heao_session_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, session_lifetime),
       NULL },
 
     { ngx_string("heao_fill_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, fill_timeout),
       NULL },
 
     { ngx_string("heao_catalog_refresh"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, catalog_refresh),
       NULL },
@@ -243,7 +251,7 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_max_body"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_size_slot,
+      ngx_http_heao_conf_set_size_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, max_body),
       NULL },
@@ -278,7 +286,7 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_totp_digits"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, totp_digits),
       &ngx_http_heao_digits_bounds },
@@ -292,7 +300,7 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_pg_replica_pool_size"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg_replica.size),
       &ngx_http_heao_pool_bounds },
@@ -1208,6 +1216,7 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
 
     hmcf->pg.stmts = ngx_http_heao_pg_stmts;
     hmcf->pg.nstmts = NGX_HTTP_HEAO_SQL_LAST;
+    hmcf->pg.directive = "heao_pg";
 
     ngx_conf_init_uint_value(hmcf->redis.db, 0);
     ngx_conf_init_msec_value(hmcf->redis.connect_timeout, 1000);
@@ -1325,6 +1334,7 @@ ngx_http_heao_init_replica_conf(ngx_conf_t *cf,
     rcf->max_uses = hmcf->pg.max_uses;
     rcf->stmts = hmcf->pg.stmts;
     rcf->nstmts = hmcf->pg.nstmts;
+    rcf->directive = "heao_pg_replica";
 
     return ngx_http_heao_pg_init_conf(cf, rcf);
 }
@@ -1622,6 +1632,61 @@ ngx_http_heao_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * nginx's own slots, with a refusal that names the value as well as the
+ * directive (O1): "invalid value "5q" in "heao_max_body" directive"
+ */
+
+static char *
+ngx_http_heao_conf_set_num_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    return ngx_http_heao_conf_invalid(cf, cmd,
+                                      ngx_conf_set_num_slot(cf, cmd, conf));
+}
+
+
+static char *
+ngx_http_heao_conf_set_msec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    return ngx_http_heao_conf_invalid(cf, cmd,
+                                      ngx_conf_set_msec_slot(cf, cmd, conf));
+}
+
+
+static char *
+ngx_http_heao_conf_set_size_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    return ngx_http_heao_conf_invalid(cf, cmd,
+                                      ngx_conf_set_size_slot(cf, cmd, conf));
+}
+
+
+static char *
+ngx_http_heao_conf_invalid(ngx_conf_t *cf, ngx_command_t *cmd, char *rv)
+{
+    ngx_str_t  *value;
+
+    if (rv == NGX_CONF_OK || rv == NGX_CONF_ERROR
+        || ngx_strcmp(rv, "is duplicate") == 0)
+    {
+        return rv;
+    }
+
+    value = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive%s",
+                       &value[1], &cmd->name,
+                       ngx_strcmp(rv, "invalid number") == 0
+                       ? ", it must be a number" : "");
+
+    return NGX_CONF_ERROR;
 }
 
 

@@ -208,8 +208,11 @@ ngx_http_heao_pg_init_conf(ngx_conf_t *cf, ngx_http_heao_pg_conf_t *pcf)
             len = ngx_http_heao_pg_text(buf, err);
             PQfreemem(err);
 
+            /* the value is not logged: it may hold a password */
+
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "heao pg: invalid conninfo: %*s", len, buf);
+                               "heao pg: invalid conninfo in \"%s\" "
+                               "directive: %*s", pcf->directive, len, buf);
 
         } else {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

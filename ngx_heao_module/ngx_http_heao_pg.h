@@ -62,6 +62,8 @@ typedef struct {
 
     ngx_http_heao_pg_stmt_t     *stmts;         /* prepared on connect */
     ngx_uint_t                   nstmts;
+
+    const char                  *directive;     /* of conninfo, for errors */
 } ngx_http_heao_pg_conf_t;
 
 

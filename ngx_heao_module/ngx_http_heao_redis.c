@@ -147,8 +147,8 @@ static void ngx_http_heao_redis_cleanup(void *privdata);
 static void ngx_http_heao_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 
-static char *ngx_http_heao_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
-    ngx_str_t *host, ngx_int_t *port);
+static char *ngx_http_heao_redis_parse_addr(ngx_conf_t *cf,
+    const char *directive, ngx_str_t *addr, ngx_str_t *host, ngx_int_t *port);
 static void ngx_http_heao_redis_target(ngx_http_heao_redis_t *rd);
 static void ngx_http_heao_redis_sentinel_reply(ngx_http_heao_redis_t *rd,
     redisReply *reply);
@@ -211,13 +211,18 @@ ngx_http_heao_redis_init_conf(ngx_conf_t *cf, ngx_http_heao_redis_conf_t *rcf)
 
     if (rcf->connect_timeout == 0 || rcf->command_timeout == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "heao redis: timeouts must not be zero");
+                           "invalid value \"0\" in \"%s\" directive, "
+                           "it must not be zero",
+                           rcf->connect_timeout == 0
+                           ? "heao_redis_connect_timeout"
+                           : "heao_redis_command_timeout");
         return NGX_CONF_ERROR;
     }
 
     if (rcf->queue == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "heao redis: the queue must not be zero");
+                           "invalid value \"0\" in \"heao_redis_queue\" "
+                           "directive, it must not be zero");
         return NGX_CONF_ERROR;
     }
 
@@ -228,8 +233,8 @@ ngx_http_heao_redis_init_conf(ngx_conf_t *cf, ngx_http_heao_redis_conf_t *rcf)
     }
 
     if (rcf->addr.len
-        && ngx_http_heao_redis_parse_addr(cf, &rcf->addr, &rcf->host,
-                                          &rcf->port)
+        && ngx_http_heao_redis_parse_addr(cf, "heao_redis", &rcf->addr,
+                                          &rcf->host, &rcf->port)
            != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;
@@ -242,7 +247,8 @@ ngx_http_heao_redis_init_conf(ngx_conf_t *cf, ngx_http_heao_redis_conf_t *rcf)
     s = rcf->sentinels->elts;
 
     for (i = 0; i < rcf->sentinels->nelts; i++) {
-        if (ngx_http_heao_redis_parse_addr(cf, &s[i].addr, &s[i].host,
+        if (ngx_http_heao_redis_parse_addr(cf, "heao_redis_sentinel",
+                                           &s[i].addr, &s[i].host,
                                            &s[i].port)
             != NGX_CONF_OK)
         {
@@ -256,11 +262,11 @@ ngx_http_heao_redis_init_conf(ngx_conf_t *cf, ngx_http_heao_redis_conf_t *rcf)
 
 /*
  * An IP literal with a port, or "unix:" and a path, into a NUL terminated
- * host and a port (0 for a unix socket).
+ * host and a port (0 for a unix socket); errors name the directive.
  */
 static char *
-ngx_http_heao_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
-    ngx_str_t *hostp, ngx_int_t *portp)
+ngx_http_heao_redis_parse_addr(ngx_conf_t *cf, const char *directive,
+    ngx_str_t *addr, ngx_str_t *hostp, ngx_int_t *portp)
 {
     u_char     *host, *p, *last;
     size_t      len;
@@ -277,21 +283,23 @@ ngx_http_heao_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
 
         if (len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "heao redis: no path in \"%V\"", addr);
+                               "invalid value in \"%s\" directive: no path in "
+                               "\"%V\"", directive, addr);
             return NGX_CONF_ERROR;
         }
 
 #if (NGX_HAVE_UNIX_DOMAIN)
         if (len >= sizeof(((struct sockaddr_un *) 0)->sun_path)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "heao redis: path in \"%V\" is too long",
-                               addr);
+                               "invalid value in \"%s\" directive: path in "
+                               "\"%V\" is too long", directive, addr);
             return NGX_CONF_ERROR;
         }
 #else
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "heao redis: unix sockets are not supported "
-                           "in \"%V\"", addr);
+                           "invalid value in \"%s\" directive: unix "
+                           "sockets are not supported in \"%V\"",
+                           directive, addr);
         return NGX_CONF_ERROR;
 #endif
 
@@ -321,7 +329,8 @@ ngx_http_heao_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
 
     if (p == addr->data || p == last) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "heao redis: no port in \"%V\"", addr);
+                           "invalid value in \"%s\" directive: no port "
+                           "in \"%V\"", directive, addr);
         return NGX_CONF_ERROR;
     }
 
@@ -329,7 +338,8 @@ ngx_http_heao_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
 
     if (port < 1 || port > 65535) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "heao redis: invalid port in \"%V\"", addr);
+                           "invalid value in \"%s\" directive: invalid "
+                           "port in \"%V\"", directive, addr);
         return NGX_CONF_ERROR;
     }
 
@@ -369,9 +379,10 @@ ngx_http_heao_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
 not_ip:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "heao redis: \"%V\" is neither an IP address with "
-                       "a port nor \"unix:\" with a path; names are not "
-                       "resolved", addr);
+                       "invalid value in \"%s\" directive: \"%V\" is "
+                       "neither an IP address with a port nor \"unix:\" "
+                       "with a path; names are not resolved",
+                       directive, addr);
     return NGX_CONF_ERROR;
 }
 
