@@ -101,4 +101,18 @@ unlike(node_log('second'), qr/\[(error|alert|crit|emerg)\]/,
 node_stop('second');
 reset_candidate($FIRST + 1);
 
+# the README's way to a second node: tools/node, with conf/nginx.conf
+my $C = $ENV{HEAO_HTTP_PORT} + 5;
+my $node = "$FindBin::Bin/../tools/node";
+
+system("HEAO_CAPTCHA=off $node start $C >/dev/null") == 0
+    or BAIL_OUT('tools/node start failed');
+
+($st, $body, $h) = login($FIRST + 2, $C);
+is($st, 200, 'O5 A1 a login on the node tools/node started');
+($st) = request('GET', '/api/session', $h, undef, port => $A);
+is($st, 200, 'O5 A8 that session works on node A');
+
+system("$node stop $C >/dev/null") == 0 or die "tools/node stop failed\n";
+
 done_testing();
