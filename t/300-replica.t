@@ -95,6 +95,10 @@ like(replica_sql("select string_agg(query, ' ') from pg_stat_activity"
      qr/heao\.save_history_of/,
      'O5 the history was read on the replica, by the replica pool');
 
+($st, undef, $body) = request('GET', '/metrics', '', undef, port => $port);
+like($body, qr/^heao_pg_replica_connections\{worker="0",state="open"\} 1$/m,
+     'O2 O5 the metrics show the worker\'s replica connection');
+
 # replay paused: what the replica answers lags what the primary holds
 replica_sql('select pg_wal_replay_pause()');
 

@@ -69,6 +69,10 @@ $http
         location /api/ {
             heao;
         }
+
+        location = /metrics {
+            heao_metrics;
+        }
     }
 }
 EOT
