@@ -91,8 +91,10 @@ struct ngx_http_heao_redis_s {
     unsigned                         closing:1;
     unsigned                         destroying:1;
 
-    /* where this connection goes: the configured address, a Sentinel
-       or the master a Sentinel named (O5) */
+    /*
+     * where this connection goes: the configured address, a Sentinel
+     * or the master a Sentinel named (O5)
+     */
     ngx_str_t                        addr;
     u_char                          *host;      /* NUL terminated */
     ngx_int_t                        port;      /* 0 for a unix socket */
