@@ -106,6 +106,7 @@ struct ngx_http_heao_redis_s {
     ngx_int_t                        master_port;
 
     unsigned                         asking:1;  /* this one is a Sentinel */
+    unsigned                         ask_failed:1;  /* failed before it */
     unsigned                         master_known:1;
 };
 
@@ -1042,6 +1043,11 @@ ngx_http_heao_redis_target(ngx_http_heao_redis_t *rd)
     rd->addr = s->addr;
     rd->host = s->host.data;
     rd->port = s->port;
+
+    if (!rd->asking) {
+        rd->ask_failed = rd->failed;
+    }
+
     rd->asking = 1;
 }
 
@@ -1152,22 +1158,30 @@ ngx_http_heao_redis_hop(ngx_http_heao_redis_t *rd)
         return 0;
     }
 
-    rd->asking = 0;
-
     if (rd->closing || ngx_exiting || ngx_terminate) {
+        rd->asking = 0;
         return 0;
     }
 
     if (rd->master_known) {
+        rd->asking = 0;
         rd->asked = 0;
 
     } else {
         rd->sentinel = (rd->sentinel + 1) % n;
 
         if (++rd->asked >= n) {
+            rd->asking = 0;
             rd->asked = 0;
             return 0;
         }
+
+        /*
+         * a Sentinel that is down fails no command: they wait for the
+         * next one, unless a failure of Redis came before
+         */
+
+        rd->failed = rd->ask_failed;
     }
 
     /*

@@ -36,7 +36,12 @@ sub rcli {
     my ($port, @args) = @_;
     my @cmd = ('redis-cli', '-h', '127.0.0.1', '-p', $port, @args);
 
+    # "Could not connect" while a server starts is no news: stderr goes
+    open(my $err, '>&', \*STDERR) or die "dup: $!";
+    open(STDERR, '>', '/dev/null') or die "/dev/null: $!";
     open(my $fh, '-|', @cmd) or die "redis-cli: $!";
+    open(STDERR, '>&', $err) or die "dup: $!";
+
     local $/;
     my $out = <$fh> // '';
     close $fh;
