@@ -199,6 +199,21 @@ is(begin_and_save($h2, $port), 'saved',
 like(rcli($REPLICA, 'KEYS', 'heao:s:*'), qr/^heao:s:/m,
      'O5 sessions are on the promoted replica');
 
+# A8: heao-admin finds the new master through the Sentinel too
+my $c = candidate($FIRST);
+my $out = `HEAO_PG='host=127.0.0.1 port=$ENV{HEAO_PG_PORT} dbname=heao user=heao' \\
+           HEAO_REDIS_SENTINEL='heao 127.0.0.1:$SENTINEL' \\
+           $FindBin::Bin/../tools/heao-admin reset-password $c->{exam_no} \\
+           --by test --why 'the Sentinel names the master' 2>&1`;
+like($out, qr/^sessions ended: 1$/m,
+     'O4 A8 reset-password ends the session on the promoted master');
+($st) = request('GET', '/api/session', $h, undef, port => $port);
+is($st, 401, 'A8 that session no longer works');
+
+psql("update heao.candidate c set pw_hash = d.pw_hash, pw_office_set = false"
+     . " from heao.candidate d where c.exam_no = '$c->{exam_no}'"
+     . " and d.exam_no = '" . candidate($FIRST + 2)->{exam_no} . "'");
+
 my $log = node_log('sentinel');
 
 like($log, qr/connect to "127\.0\.0\.1:$DEAD" failed/,
