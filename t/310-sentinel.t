@@ -201,7 +201,8 @@ like(rcli($REPLICA, 'KEYS', 'heao:s:*'), qr/^heao:s:/m,
 
 # A8: heao-admin finds the new master through the Sentinel too
 my $c = candidate($FIRST);
-my $out = `HEAO_PG='host=127.0.0.1 port=$ENV{HEAO_PG_PORT} dbname=heao user=heao' \\
+my $pg = "host=127.0.0.1 port=$ENV{HEAO_PG_PORT} dbname=heao user=heao";
+my $out = `HEAO_PG='$pg' \\
            HEAO_REDIS_SENTINEL='heao 127.0.0.1:$SENTINEL' \\
            $FindBin::Bin/../tools/heao-admin reset-password $c->{exam_no} \\
            --by test --why 'the Sentinel names the master' 2>&1`;
