@@ -135,6 +135,31 @@ like(replica_sql("select string_agg(query, ' ') from pg_stat_activity"
                  . " where application_name = 'heao_replica'"),
      qr/heao\.mailbox_of/, 'O5 I1 the mailbox was read on the replica');
 
+# R4: a reload leaves no replica connection behind
+sub replica_backends {
+    return replica_sql("select count(*) from pg_stat_activity"
+                       . " where application_name = 'heao_replica'");
+}
+
+cmp_ok(replica_backends(), '>=', 1, 'O5 the node holds replica connections');
+
+my $master = node_pid('replica');
+my @old = grep { /\d/ } split /\s+/, `pgrep -P $master`;
+kill 'HUP', $master;
+
+my $gone = 0;
+for (1 .. 100) {
+    $gone = !grep { kill 0, $_ } @old;
+    last if $gone;
+    sleep 0.1;
+}
+
+ok($gone, 'R4 the old worker of a reload exits');
+request('GET', '/api/history', $h, undef, port => $port) for 1 .. 3;
+cmp_ok(replica_backends(), '<=', 2,
+       'R4 O5 after the reload at most heao_pg_replica_pool_size (2)'
+       . ' replica connections');
+
 # the replica stops: its reads go to the primary
 my $logged = length node_log('replica');
 

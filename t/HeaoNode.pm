@@ -13,7 +13,7 @@ use Time::HiRes qw(sleep);
 use HeaoTest;
 use HeaoFault;
 
-our @EXPORT = qw(node_start node_stop node_port node_log);
+our @EXPORT = qw(node_start node_stop node_port node_log node_pid);
 
 my $NGINX = $ENV{TEST_NGINX_BINARY} // '/usr/sbin/nginx';
 
@@ -94,16 +94,25 @@ EOT
 }
 
 
-sub node_stop {
+# the master's pid of node $name, undef when it does not run
+sub node_pid {
     my ($name) = @_;
     my $file = node_dir($name) . '/nginx.pid';
 
-    open(my $fh, '<', $file) or return;
+    open(my $fh, '<', $file) or return undef;
     my $pid = <$fh>;
     close $fh;
-    chomp $pid;
+    chomp $pid if defined $pid;
 
-    return unless $pid && kill 0, $pid;
+    return $pid && kill(0, $pid) ? $pid : undef;
+}
+
+
+sub node_stop {
+    my ($name) = @_;
+    my $pid = node_pid($name);
+
+    return unless $pid;
 
     kill 'QUIT', $pid;
 
