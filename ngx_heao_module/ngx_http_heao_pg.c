@@ -75,6 +75,7 @@ struct ngx_http_heao_pg_op_s {
     char                       **values;
     ngx_http_heao_pg_op_state_e  state;
     unsigned                     retried:1;
+    unsigned                     invalid:1;     /* no server may run it */
 };
 
 
@@ -665,6 +666,7 @@ ngx_http_heao_pg_query(ngx_http_heao_pg_pool_t *pool, ngx_uint_t stmt,
         ngx_log_error(NGX_LOG_ALERT, log, 0,
                       "heao pg: statement %ui called with %d parameters",
                       stmt, nparams);
+        op->invalid = 1;
         ngx_http_heao_pg_post(op, NGX_ERROR);
         return op;
     }
@@ -673,6 +675,7 @@ ngx_http_heao_pg_query(ngx_http_heao_pg_pool_t *pool, ngx_uint_t stmt,
         ngx_log_error(NGX_LOG_INFO, log, 0,
                       "heao pg: a parameter of statement \"%s\" "
                       "holds a zero byte", pcf->stmts[stmt].name);
+        op->invalid = 1;
         ngx_http_heao_pg_post(op, NGX_ERROR);
         return op;
     }
@@ -1980,7 +1983,9 @@ ngx_http_heao_pg_fall_back(ngx_http_heao_pg_op_t *op, ngx_int_t rc,
 
     pool = op->pool;
 
-    if (rc == NGX_OK || pool->fallback == NULL || op->handler == NULL) {
+    if (rc == NGX_OK || pool->fallback == NULL || op->handler == NULL
+        || op->invalid)
+    {
         return 0;
     }
 
