@@ -27,6 +27,13 @@ my $FIRST = 150;
 
 my $dir = portal_dir();
 
+# whatever happens, nothing of this suite is left running
+END {
+    local $?;
+    node_stop('replica');
+    system("$TOP/tools/stack replica-stop $dir >/dev/null 2>&1");
+}
+
 
 sub replica_sql {
     my ($sql) = @_;

@@ -63,6 +63,7 @@ sub pid_of {
 }
 
 
+# by pid, and by port for what an earlier run left without pid files
 sub stop_all {
     for my $name (qw(master replica sentinel)) {
         my $pid = pid_of($name);
@@ -70,6 +71,8 @@ sub stop_all {
         kill 'KILL', $pid;
         sleep 0.05 while kill 0, $pid;
     }
+
+    rcli($_, 'SHUTDOWN', 'NOSAVE') for $MASTER, $REPLICA, $SENTINEL;
 }
 
 
@@ -137,6 +140,9 @@ sub begin_and_save {
     return $st == 200 ? 'saved' : "save: $st $body";
 }
 
+
+# whatever happens, nothing of this suite is left running
+END { local $?; node_stop('sentinel'); stop_all() }
 
 stop_all();
 remove_tree($dir);

@@ -44,6 +44,9 @@ sub login {
 
 reset_candidate($_) for $FIRST .. $FIRST + 2;
 
+# whatever happens, nothing of this suite is left running
+END { local $?; node_stop('second') }
+
 my $B = node_start('second', 3);
 my $c = candidate($FIRST);
 my $id = psql("select id from heao.candidate"
