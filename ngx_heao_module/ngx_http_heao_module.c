@@ -1297,6 +1297,12 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
         if (rv != NGX_CONF_OK) {
             return rv;
         }
+
+    } else if (hmcf->pg_replica.size != NGX_CONF_UNSET_UINT) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"heao_pg_replica_pool_size\" requires"
+                           " \"heao_pg_replica\"");
+        return NGX_CONF_ERROR;
     }
 
     rv = ngx_http_heao_redis_init_conf(cf, &hmcf->redis);

@@ -429,3 +429,12 @@ HeaoTest::heao_http_config(extra => 'heao_redis_sentinel heao 127.0.0.1:26379;')
 --- must_die
 --- error_log
 "heao_redis" and "heao_redis_sentinel" exclude each other
+
+
+
+=== TEST 43: O1 O5 a replica pool without a replica
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_pg_replica_pool_size 2;')
+--- must_die
+--- error_log
+"heao_pg_replica_pool_size" requires "heao_pg_replica"
