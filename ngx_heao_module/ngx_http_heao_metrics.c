@@ -46,6 +46,9 @@ typedef struct {
     ngx_atomic_t                 redis_ready;
     ngx_atomic_t                 catalog_version;
     ngx_atomic_t                 thread_tasks;
+    ngx_atomic_t                 replica_open;  /* O5 */
+    ngx_atomic_t                 replica_busy;
+    ngx_atomic_t                 replica_waiting;
 } ngx_http_heao_gauges_t;
 
 
@@ -286,6 +289,14 @@ ngx_http_heao_metrics_publish(void)
         g->pg_waiting = waiting;
     }
 
+    if (ngx_http_heao_worker.pg_replica) {
+        ngx_http_heao_pg_pool_stats(ngx_http_heao_worker.pg_replica, &open,
+                                    &busy, &waiting);
+        g->replica_open = open;
+        g->replica_busy = busy;
+        g->replica_waiting = waiting;
+    }
+
     if (ngx_http_heao_worker.redis) {
         g->redis_ready = ngx_http_heao_redis_ready(ngx_http_heao_worker.redis)
                          ? 1 : 0;
@@ -494,7 +505,16 @@ ngx_http_heao_metrics_handler(ngx_http_request_t *r)
           "version of the catalog a worker serves, 0 before it loaded" },
         { "heao_thread_tasks", "",
           offsetof(ngx_http_heao_gauges_t, thread_tasks),
-          "thread pool tasks (hashes, captchas) a worker has in flight" }
+          "thread pool tasks (hashes, captchas) a worker has in flight" },
+        { "heao_pg_replica_connections", ",state=\"open\"",
+          offsetof(ngx_http_heao_gauges_t, replica_open),
+          "connections of a worker to the PostgreSQL replica, open and"
+          " busy (0 without heao_pg_replica)" },
+        { "heao_pg_replica_connections", ",state=\"busy\"",
+          offsetof(ngx_http_heao_gauges_t, replica_busy), NULL },
+        { "heao_pg_replica_waiting", "",
+          offsetof(ngx_http_heao_gauges_t, replica_waiting),
+          "reads of a worker waiting for a replica connection" }
     };
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -516,7 +536,9 @@ ngx_http_heao_metrics_handler(ngx_http_request_t *r)
     n = ngx_http_heao_nroutes();
 
     size = 4096 + (n + 1) * NGX_HTTP_HEAO_METRICS_CLASSES * 128
-           + NGX_HTTP_HEAO_METRICS_WORKERS * 7 * 96;
+           + NGX_HTTP_HEAO_METRICS_WORKERS * sizeof(gauges)
+             / sizeof(gauges[0]) * 96 + sizeof(gauges) / sizeof(gauges[0])
+             * 256;
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {

@@ -33,6 +33,7 @@ static void ngx_http_heao_run(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx);
 static void ngx_http_heao_cleanup(void *data);
 static void ngx_http_heao_thread_resume(ngx_http_request_t *r);
 static void ngx_http_heao_thread_guard(ngx_event_t *ev);
+static ngx_uint_t ngx_http_heao_pg_may_be_stale(ngx_uint_t stmt);
 static void ngx_http_heao_pg_done(void *data, ngx_int_t rc, PGresult *res);
 static void ngx_http_heao_redis_done(void *data, ngx_int_t rc,
     redisReply *reply);
@@ -53,11 +54,23 @@ static char *ngx_http_heao_check_bounds(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_heao_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_heao_conf_set_num_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_heao_conf_set_msec_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_heao_conf_set_size_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_heao_conf_invalid(ngx_conf_t *cf, ngx_command_t *cmd,
+    char *rv);
 static ngx_int_t ngx_http_heao_conf_count(ngx_conf_t *cf, ngx_str_t *value,
     ngx_uint_t *n);
 static ngx_int_t ngx_http_heao_conf_window(ngx_conf_t *cf, ngx_str_t *value,
     ngx_msec_t *ms);
 static ngx_int_t ngx_http_heao_read_secret(ngx_conf_t *cf,
+    ngx_http_heao_main_conf_t *hmcf);
+static char *ngx_http_heao_init_replica_conf(ngx_conf_t *cf,
     ngx_http_heao_main_conf_t *hmcf);
 static ngx_int_t ngx_http_heao_init_process(ngx_cycle_t *cycle);
 static void ngx_http_heao_exit_process(ngx_cycle_t *cycle);
@@ -98,42 +111,42 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_pg_pool_size"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.size),
       &ngx_http_heao_pool_bounds },
 
     { ngx_string("heao_pg_queue"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.queue),
       &ngx_http_heao_queue_bounds },
 
     { ngx_string("heao_pg_connect_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.connect_timeout),
       NULL },
 
     { ngx_string("heao_pg_query_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.query_timeout),
       NULL },
 
     { ngx_string("heao_pg_queue_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.queue_timeout),
       NULL },
 
     { ngx_string("heao_pg_max_uses"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, pg.max_uses),
       NULL },
@@ -147,28 +160,28 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_redis_db"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, redis.db),
       NULL },
 
     { ngx_string("heao_redis_connect_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, redis.connect_timeout),
       NULL },
 
     { ngx_string("heao_redis_command_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, redis.command_timeout),
       NULL },
 
     { ngx_string("heao_redis_queue"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, redis.queue),
       &ngx_http_heao_queue_bounds },
@@ -182,14 +195,14 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_kdf_opslimit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, kdf_opslimit),
       &ngx_http_heao_ops_bounds },
 
     { ngx_string("heao_kdf_memlimit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_size_slot,
+      ngx_http_heao_conf_set_size_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, kdf_memlimit),
       NULL },
@@ -203,28 +216,28 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_session_idle_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, session_idle),
       NULL },
 
     { ngx_string("heao_session_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, session_lifetime),
       NULL },
 
     { ngx_string("heao_fill_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, fill_timeout),
       NULL },
 
     { ngx_string("heao_catalog_refresh"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_heao_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, catalog_refresh),
       NULL },
@@ -238,7 +251,7 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_max_body"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_size_slot,
+      ngx_http_heao_conf_set_size_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, max_body),
       NULL },
@@ -273,10 +286,31 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_totp_digits"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_heao_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_heao_main_conf_t, totp_digits),
       &ngx_http_heao_digits_bounds },
+
+    { ngx_string("heao_pg_replica"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_heao_main_conf_t, pg_replica.conninfo),
+      NULL },
+
+    { ngx_string("heao_pg_replica_pool_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_heao_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_heao_main_conf_t, pg_replica.size),
+      &ngx_http_heao_pool_bounds },
+
+    { ngx_string("heao_redis_sentinel"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_heao_redis_sentinel,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
 
       ngx_null_command
 };
@@ -751,11 +785,21 @@ ngx_int_t
 ngx_http_heao_pg_call(ngx_http_heao_ctx_t *ctx, ngx_uint_t stmt, int nparams,
     const char *const *values, const int *lengths)
 {
+    ngx_http_heao_pg_pool_t  *pool;
+
     ctx->rc = NGX_ERROR;
     ctx->reply = NULL;
     ctx->backend_start = ngx_current_msec;
 
-    ctx->pg_op = ngx_http_heao_pg_query(ngx_http_heao_worker.pg, stmt,
+    pool = ngx_http_heao_worker.pg;
+
+    if (ngx_http_heao_worker.pg_replica
+        && ngx_http_heao_pg_may_be_stale(stmt))
+    {
+        pool = ngx_http_heao_worker.pg_replica;
+    }
+
+    ctx->pg_op = ngx_http_heao_pg_query(pool, stmt,
                                         nparams, values, lengths,
                                         ngx_http_heao_pg_done, ctx,
                                         ctx->request->connection->log);
@@ -764,6 +808,28 @@ ngx_http_heao_pg_call(ngx_http_heao_ctx_t *ctx, ngx_uint_t stmt, int nparams,
     }
 
     return NGX_DONE;
+}
+
+
+/*
+ * O5: the statements whose answer may lag the primary by the replica's
+ * replay delay.  Not login, the save path, sessions or anything a rule
+ * counts on: only what a candidate reads to look back (the save
+ * history, the mailbox), which shows the newest rows a moment later.
+ */
+
+static ngx_uint_t
+ngx_http_heao_pg_may_be_stale(ngx_uint_t stmt)
+{
+    switch (stmt) {
+
+    case NGX_HTTP_HEAO_SQL_SAVE_HISTORY:
+    case NGX_HTTP_HEAO_SQL_MAILBOX:
+        return 1;
+
+    default:
+        return 0;
+    }
 }
 
 
@@ -1159,6 +1225,8 @@ ngx_http_heao_create_main_conf(ngx_conf_t *cf)
     hmcf->secure_cookie = NGX_CONF_UNSET;
     hmcf->totp_digits = NGX_CONF_UNSET_UINT;
 
+    hmcf->pg_replica.size = NGX_CONF_UNSET_UINT;
+
     return hmcf;
 }
 
@@ -1179,6 +1247,7 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
 
     hmcf->pg.stmts = ngx_http_heao_pg_stmts;
     hmcf->pg.nstmts = NGX_HTTP_HEAO_SQL_LAST;
+    hmcf->pg.directive = "heao_pg";
 
     ngx_conf_init_uint_value(hmcf->redis.db, 0);
     ngx_conf_init_msec_value(hmcf->redis.connect_timeout, 1000);
@@ -1213,9 +1282,17 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_OK;
     }
 
-    if (hmcf->redis.addr.len == 0) {
+    if (hmcf->redis.addr.len == 0 && hmcf->redis.sentinels == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"heao_redis\" is required with \"heao_pg\"");
+                           "\"heao_redis\" is required with \"heao_pg\""
+                           " unless \"heao_redis_sentinel\" is given");
+        return NGX_CONF_ERROR;
+    }
+
+    if (hmcf->redis.addr.len && hmcf->redis.sentinels) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"heao_redis\" and \"heao_redis_sentinel\""
+                           " exclude each other");
         return NGX_CONF_ERROR;
     }
 
@@ -1246,6 +1323,19 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
         return rv;
     }
 
+    if (hmcf->pg_replica.conninfo.len) {
+        rv = ngx_http_heao_init_replica_conf(cf, hmcf);
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+
+    } else if (hmcf->pg_replica.size != NGX_CONF_UNSET_UINT) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"heao_pg_replica_pool_size\" requires"
+                           " \"heao_pg_replica\"");
+        return NGX_CONF_ERROR;
+    }
+
     rv = ngx_http_heao_redis_init_conf(cf, &hmcf->redis);
     if (rv != NGX_CONF_OK) {
         return rv;
@@ -1256,6 +1346,34 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The replica's pool: its own conninfo and size, the primary's timeouts,
+ * queue and statements (all are prepared there; only reads are sent).
+ */
+
+static char *
+ngx_http_heao_init_replica_conf(ngx_conf_t *cf,
+    ngx_http_heao_main_conf_t *hmcf)
+{
+    ngx_http_heao_pg_conf_t  *rcf;
+
+    rcf = &hmcf->pg_replica;
+
+    ngx_conf_init_uint_value(rcf->size, hmcf->pg.size);
+
+    rcf->queue = hmcf->pg.queue;
+    rcf->connect_timeout = hmcf->pg.connect_timeout;
+    rcf->query_timeout = hmcf->pg.query_timeout;
+    rcf->queue_timeout = hmcf->pg.queue_timeout;
+    rcf->max_uses = hmcf->pg.max_uses;
+    rcf->stmts = hmcf->pg.stmts;
+    rcf->nstmts = hmcf->pg.nstmts;
+    rcf->directive = "heao_pg_replica";
+
+    return ngx_http_heao_pg_init_conf(cf, rcf);
 }
 
 
@@ -1504,6 +1622,111 @@ ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * heao_redis_sentinel <master name> <address> ...: the Sentinels that
+ * name the Redis master (O5); addresses are checked with heao_redis's
+ */
+
+static char *
+ngx_http_heao_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_heao_main_conf_t *hmcf = conf;
+
+    ngx_str_t                   *value;
+    ngx_uint_t                   i;
+    ngx_http_heao_redis_addr_t  *a;
+
+    if (hmcf->redis.sentinels) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive,"
+                           " the master's name is empty",
+                           &value[1], &value[0]);
+        return NGX_CONF_ERROR;
+    }
+
+    hmcf->redis.master = value[1];
+
+    hmcf->redis.sentinels = ngx_array_create(cf->pool, cf->args->nelts - 2,
+                                         sizeof(ngx_http_heao_redis_addr_t));
+    if (hmcf->redis.sentinels == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        a = ngx_array_push(hmcf->redis.sentinels);
+        if (a == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(a, sizeof(ngx_http_heao_redis_addr_t));
+        a->addr = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * nginx's own slots, with a refusal that names the value as well as the
+ * directive (O1): "invalid value "5q" in "heao_max_body" directive"
+ */
+
+static char *
+ngx_http_heao_conf_set_num_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    return ngx_http_heao_conf_invalid(cf, cmd,
+                                      ngx_conf_set_num_slot(cf, cmd, conf));
+}
+
+
+static char *
+ngx_http_heao_conf_set_msec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    return ngx_http_heao_conf_invalid(cf, cmd,
+                                      ngx_conf_set_msec_slot(cf, cmd, conf));
+}
+
+
+static char *
+ngx_http_heao_conf_set_size_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    return ngx_http_heao_conf_invalid(cf, cmd,
+                                      ngx_conf_set_size_slot(cf, cmd, conf));
+}
+
+
+static char *
+ngx_http_heao_conf_invalid(ngx_conf_t *cf, ngx_command_t *cmd, char *rv)
+{
+    ngx_str_t  *value;
+
+    if (rv == NGX_CONF_OK || rv == NGX_CONF_ERROR
+        || ngx_strcmp(rv, "is duplicate") == 0)
+    {
+        return rv;
+    }
+
+    value = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive%s",
+                       &value[1], &cmd->name,
+                       ngx_strcmp(rv, "invalid number") == 0
+                       ? ", it must be a number" : "");
+
+    return NGX_CONF_ERROR;
+}
+
+
 /* a count of a limit: a whole number above zero */
 
 static ngx_int_t
@@ -1579,6 +1802,17 @@ ngx_http_heao_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    if (hmcf->pg_replica.conninfo.len) {
+        ngx_http_heao_worker.pg_replica =
+                   ngx_http_heao_pg_pool_create(cycle, &hmcf->pg_replica);
+        if (ngx_http_heao_worker.pg_replica == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_heao_pg_pool_fallback(ngx_http_heao_worker.pg_replica,
+                                       ngx_http_heao_worker.pg);
+    }
+
     ngx_http_heao_worker.redis = ngx_http_heao_redis_create(cycle,
                                                             &hmcf->redis);
     if (ngx_http_heao_worker.redis == NULL) {
@@ -1606,6 +1840,11 @@ ngx_http_heao_exit_process(ngx_cycle_t *cycle)
     if (ngx_http_heao_worker.redis) {
         ngx_http_heao_redis_destroy(ngx_http_heao_worker.redis);
         ngx_http_heao_worker.redis = NULL;
+    }
+
+    if (ngx_http_heao_worker.pg_replica) {
+        ngx_http_heao_pg_pool_destroy(ngx_http_heao_worker.pg_replica);
+        ngx_http_heao_worker.pg_replica = NULL;
     }
 
     if (ngx_http_heao_worker.pg) {

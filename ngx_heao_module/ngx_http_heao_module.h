@@ -128,6 +128,9 @@ typedef struct {
 
     ngx_shm_zone_t              *metrics_zone;
     ngx_uint_t                   totp_digits;
+
+    /* O5: reads that may be stale go to a streaming replica */
+    ngx_http_heao_pg_conf_t      pg_replica;
 } ngx_http_heao_main_conf_t;
 
 
@@ -193,6 +196,7 @@ extern ngx_http_heao_redis_script_t   ngx_http_heao_redis_scripts[];
 typedef struct {
     ngx_http_heao_pg_pool_t     *pg;
     ngx_http_heao_redis_t       *redis;
+    ngx_http_heao_pg_pool_t     *pg_replica;    /* NULL: none */
 } ngx_http_heao_worker_t;
 
 extern ngx_http_heao_worker_t  ngx_http_heao_worker;

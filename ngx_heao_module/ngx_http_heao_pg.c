@@ -75,6 +75,7 @@ struct ngx_http_heao_pg_op_s {
     char                       **values;
     ngx_http_heao_pg_op_state_e  state;
     unsigned                     retried:1;
+    unsigned                     invalid:1;     /* no server may run it */
 };
 
 
@@ -98,6 +99,7 @@ struct ngx_http_heao_pg_pool_s {
     ngx_uint_t                   nwaiting;
     ngx_uint_t                   generation;    /* plans older are stale */
     ngx_msec_t                   retry_at;      /* the back-off ends */
+    ngx_http_heao_pg_pool_t     *fallback;      /* of a replica: primary */
     unsigned                     backoff:1;
 };
 
@@ -138,6 +140,10 @@ static void ngx_http_heao_pg_dispatch(ngx_http_heao_pg_pool_t *pool);
 static void ngx_http_heao_pg_retry(ngx_http_heao_pg_op_t *op);
 static void ngx_http_heao_pg_post(ngx_http_heao_pg_op_t *op, ngx_int_t rc);
 static void ngx_http_heao_pg_op_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_heao_pg_enqueue(ngx_http_heao_pg_pool_t *pool,
+    ngx_http_heao_pg_op_t *op);
+static ngx_uint_t ngx_http_heao_pg_fall_back(ngx_http_heao_pg_op_t *op,
+    ngx_int_t rc, PGresult *res);
 static void ngx_http_heao_pg_deliver(ngx_http_heao_pg_op_t *op, ngx_int_t rc,
     PGresult *res);
 
@@ -203,8 +209,11 @@ ngx_http_heao_pg_init_conf(ngx_conf_t *cf, ngx_http_heao_pg_conf_t *pcf)
             len = ngx_http_heao_pg_text(buf, err);
             PQfreemem(err);
 
+            /* the value is not logged: it may hold a password */
+
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "heao pg: invalid conninfo: %*s", len, buf);
+                               "heao pg: invalid conninfo in \"%s\" "
+                               "directive: %*s", pcf->directive, len, buf);
 
         } else {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -657,6 +666,7 @@ ngx_http_heao_pg_query(ngx_http_heao_pg_pool_t *pool, ngx_uint_t stmt,
         ngx_log_error(NGX_LOG_ALERT, log, 0,
                       "heao pg: statement %ui called with %d parameters",
                       stmt, nparams);
+        op->invalid = 1;
         ngx_http_heao_pg_post(op, NGX_ERROR);
         return op;
     }
@@ -665,17 +675,41 @@ ngx_http_heao_pg_query(ngx_http_heao_pg_pool_t *pool, ngx_uint_t stmt,
         ngx_log_error(NGX_LOG_INFO, log, 0,
                       "heao pg: a parameter of statement \"%s\" "
                       "holds a zero byte", pcf->stmts[stmt].name);
+        op->invalid = 1;
         ngx_http_heao_pg_post(op, NGX_ERROR);
         return op;
     }
 
-    if (ngx_queue_empty(&pool->idle) && pool->nwaiting >= pcf->queue) {
-        ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "heao pg: wait queue is full, statement \"%s\" "
-                      "refused", pcf->stmts[stmt].name);
+    if (ngx_http_heao_pg_enqueue(pool, op) != NGX_OK) {
         ngx_http_heao_pg_post(op, NGX_BUSY);
-        return op;
     }
+
+    return op;
+}
+
+
+/*
+ * Queues an operation on a pool and serves the queue; NGX_BUSY, with the
+ * operation untouched, when the wait queue is full.
+ */
+
+static ngx_int_t
+ngx_http_heao_pg_enqueue(ngx_http_heao_pg_pool_t *pool,
+    ngx_http_heao_pg_op_t *op)
+{
+    ngx_http_heao_pg_conf_t  *pcf;
+
+    pcf = pool->conf;
+
+    if (ngx_queue_empty(&pool->idle) && pool->nwaiting >= pcf->queue) {
+        ngx_log_error(NGX_LOG_WARN, op->log, 0,
+                      "heao pg: wait queue is full, statement \"%s\" "
+                      "refused", pcf->stmts[op->stmt].name);
+        return NGX_BUSY;
+    }
+
+    op->pool = pool;
+    op->state = NGX_HTTP_HEAO_PG_OP_WAITING;
 
     ngx_queue_insert_tail(&pool->waiting, &op->queue);
     pool->nwaiting++;
@@ -686,7 +720,21 @@ ngx_http_heao_pg_query(ngx_http_heao_pg_pool_t *pool, ngx_uint_t stmt,
         ngx_add_timer(&op->ev, pcf->queue_timeout);
     }
 
-    return op;
+    return NGX_OK;
+}
+
+
+/*
+ * A replica's reads go to its primary when they failed on it for a
+ * reason of the server, not of the request: the replica may be down,
+ * slow, or have cancelled the read for a conflict with recovery.
+ */
+
+void
+ngx_http_heao_pg_pool_fallback(ngx_http_heao_pg_pool_t *pool,
+    ngx_http_heao_pg_pool_t *fallback)
+{
+    pool->fallback = fallback;
 }
 
 
@@ -1922,12 +1970,63 @@ ngx_http_heao_pg_op_handler(ngx_event_t *ev)
 }
 
 
+/*
+ * Moves a failed operation of a replica's pool to its primary's pool:
+ * 1 when it went (the handler is called later, from there), else 0.
+ */
+
+static ngx_uint_t
+ngx_http_heao_pg_fall_back(ngx_http_heao_pg_op_t *op, ngx_int_t rc,
+    PGresult *res)
+{
+    ngx_http_heao_pg_pool_t  *pool;
+
+    pool = op->pool;
+
+    if (rc == NGX_OK || pool->fallback == NULL || op->handler == NULL
+        || op->invalid)
+    {
+        return 0;
+    }
+
+    if (res && ngx_http_heao_pg_client_fault(
+                   PQresultErrorField(res, PG_DIAG_SQLSTATE)))
+    {
+        return 0;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, op->log, 0,
+                  "heao pg: replica failed statement \"%s\", "
+                  "running it on the primary",
+                  pool->conf->stmts[op->stmt].name);
+
+    op->pc = NULL;
+    op->retried = 0;
+
+    if (op->ev.timer_set) {
+        ngx_del_timer(&op->ev);
+    }
+
+    op->ev.timedout = 0;
+
+    if (ngx_http_heao_pg_enqueue(pool->fallback, op) != NGX_OK) {
+        return 0;
+    }
+
+    return 1;
+}
+
+
 /* calls the handler, unless detached, and frees the operation */
 
 static void
 ngx_http_heao_pg_deliver(ngx_http_heao_pg_op_t *op, ngx_int_t rc,
     PGresult *res)
 {
+    if (ngx_http_heao_pg_fall_back(op, rc, res)) {
+        return;
+    }
+
     op->state = NGX_HTTP_HEAO_PG_OP_DONE;
 
     if (op->handler) {

@@ -62,6 +62,8 @@ typedef struct {
 
     ngx_http_heao_pg_stmt_t     *stmts;         /* prepared on connect */
     ngx_uint_t                   nstmts;
+
+    const char                  *directive;     /* of conninfo, for errors */
 } ngx_http_heao_pg_conf_t;
 
 
@@ -93,6 +95,13 @@ ngx_http_heao_pg_op_t *ngx_http_heao_pg_query(ngx_http_heao_pg_pool_t *pool,
  * has been called.
  */
 void ngx_http_heao_pg_cancel(ngx_http_heao_pg_op_t *op);
+
+/*
+ * Makes pool a replica of fallback: an operation that fails on it for a
+ * reason of the server runs again on fallback, its primary.
+ */
+void ngx_http_heao_pg_pool_fallback(ngx_http_heao_pg_pool_t *pool,
+    ngx_http_heao_pg_pool_t *fallback);
 
 /* connections open, busy, and operations waiting, for metrics */
 void ngx_http_heao_pg_pool_stats(ngx_http_heao_pg_pool_t *pool,

@@ -25,6 +25,13 @@
 #define NGX_HTTP_HEAO_REDIS_SCRIPT_ARGS      3     /* EVALSHA sha nkeys */
 #define NGX_HTTP_HEAO_REDIS_NO_SCRIPT        ((ngx_uint_t) -1)
 
+/* handshake commands that are no script: op->script says which */
+#define NGX_HTTP_HEAO_REDIS_ASK_SENTINEL     ((ngx_uint_t) -2)
+#define NGX_HTTP_HEAO_REDIS_ROLE             ((ngx_uint_t) -3)
+
+/* "ip:port" of the master a Sentinel named, "[...]" around IPv6 */
+#define NGX_HTTP_HEAO_REDIS_ADDR_LEN         (NGX_SOCKADDR_STRLEN + 8)
+
 
 typedef enum {
     NGX_HTTP_HEAO_REDIS_DISCONNECTED = 0,  /* the back-off timer runs */
@@ -73,6 +80,7 @@ struct ngx_http_heao_redis_s {
     ngx_event_t                      backoff_timer;
     ngx_event_t                      ping_timer;
     ngx_event_t                      post;       /* calls done handlers */
+    ngx_event_t                      hop;        /* Sentinel to master */
 
     unsigned                         writing:1;
     unsigned                         want_write:1;
@@ -82,6 +90,24 @@ struct ngx_http_heao_redis_s {
     unsigned                         failed:1;
     unsigned                         closing:1;
     unsigned                         destroying:1;
+
+    /*
+     * where this connection goes: the configured address, a Sentinel
+     * or the master a Sentinel named (O5)
+     */
+    ngx_str_t                        addr;
+    u_char                          *host;      /* NUL terminated */
+    ngx_int_t                        port;      /* 0 for a unix socket */
+
+    ngx_uint_t                       sentinel;  /* the one to ask next */
+    ngx_uint_t                       asked;     /* this round, failed */
+    u_char                           master_host[NGX_SOCKADDR_STRLEN + 1];
+    u_char                           master_addr[NGX_HTTP_HEAO_REDIS_ADDR_LEN];
+    ngx_int_t                        master_port;
+
+    unsigned                         asking:1;  /* this one is a Sentinel */
+    unsigned                         ask_failed:1;  /* failed before it */
+    unsigned                         master_known:1;
 };
 
 
@@ -124,6 +150,13 @@ static void ngx_http_heao_redis_cleanup(void *privdata);
 static void ngx_http_heao_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 
+static char *ngx_http_heao_redis_parse_addr(ngx_conf_t *cf,
+    const char *directive, ngx_str_t *addr, ngx_str_t *host, ngx_int_t *port);
+static void ngx_http_heao_redis_target(ngx_http_heao_redis_t *rd);
+static void ngx_http_heao_redis_sentinel_reply(ngx_http_heao_redis_t *rd,
+    redisReply *reply);
+static ngx_uint_t ngx_http_heao_redis_hop(ngx_http_heao_redis_t *rd);
+static void ngx_http_heao_redis_hop_handler(ngx_event_t *ev);
 static void ngx_http_heao_redis_connect(ngx_http_heao_redis_t *rd);
 static void ngx_http_heao_redis_close(ngx_http_heao_redis_t *rd);
 static void ngx_http_heao_redis_disconnected(ngx_http_heao_redis_t *rd);
@@ -167,12 +200,8 @@ static void ngx_http_heao_redis_deliver(ngx_event_t *ev);
 char *
 ngx_http_heao_redis_init_conf(ngx_conf_t *cf, ngx_http_heao_redis_conf_t *rcf)
 {
-    u_char     *host, *p, *last;
-    size_t      len;
-    ngx_int_t   port;
-#if (NGX_HAVE_INET6)
-    u_char      buf[16];
-#endif
+    ngx_uint_t                   i;
+    ngx_http_heao_redis_addr_t  *s;
 
     ngx_conf_init_msec_value(rcf->connect_timeout,
                              NGX_HTTP_HEAO_REDIS_CONNECT_TIMEOUT);
@@ -185,45 +214,95 @@ ngx_http_heao_redis_init_conf(ngx_conf_t *cf, ngx_http_heao_redis_conf_t *rcf)
 
     if (rcf->connect_timeout == 0 || rcf->command_timeout == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "heao redis: timeouts must not be zero");
+                           "invalid value \"0\" in \"%s\" directive, "
+                           "it must not be zero",
+                           rcf->connect_timeout == 0
+                           ? "heao_redis_connect_timeout"
+                           : "heao_redis_command_timeout");
         return NGX_CONF_ERROR;
     }
 
     if (rcf->queue == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "heao redis: the queue must not be zero");
+                           "invalid value \"0\" in \"heao_redis_queue\" "
+                           "directive, it must not be zero");
         return NGX_CONF_ERROR;
     }
 
-    if (rcf->addr.len == 0) {
+    if (rcf->addr.len == 0 && rcf->sentinels == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "heao redis: no address given");
         return NGX_CONF_ERROR;
     }
 
+    if (rcf->addr.len
+        && ngx_http_heao_redis_parse_addr(cf, "heao_redis", &rcf->addr,
+                                          &rcf->host, &rcf->port)
+           != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (rcf->sentinels == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    s = rcf->sentinels->elts;
+
+    for (i = 0; i < rcf->sentinels->nelts; i++) {
+        if (ngx_http_heao_redis_parse_addr(cf, "heao_redis_sentinel",
+                                           &s[i].addr, &s[i].host,
+                                           &s[i].port)
+            != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * An IP literal with a port, or "unix:" and a path, into a NUL terminated
+ * host and a port (0 for a unix socket); errors name the directive.
+ */
+static char *
+ngx_http_heao_redis_parse_addr(ngx_conf_t *cf, const char *directive,
+    ngx_str_t *addr, ngx_str_t *hostp, ngx_int_t *portp)
+{
+    u_char     *host, *p, *last;
+    size_t      len;
+    ngx_int_t   port;
+#if (NGX_HAVE_INET6)
+    u_char      buf[16];
+#endif
+
     /* a unix socket */
 
-    if (rcf->addr.len >= 5 && ngx_strncmp(rcf->addr.data, "unix:", 5) == 0) {
+    if (addr->len >= 5 && ngx_strncmp(addr->data, "unix:", 5) == 0) {
 
-        len = rcf->addr.len - 5;
+        len = addr->len - 5;
 
         if (len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "heao redis: no path in \"%V\"", &rcf->addr);
+                               "invalid value in \"%s\" directive: no path in "
+                               "\"%V\"", directive, addr);
             return NGX_CONF_ERROR;
         }
 
 #if (NGX_HAVE_UNIX_DOMAIN)
         if (len >= sizeof(((struct sockaddr_un *) 0)->sun_path)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "heao redis: path in \"%V\" is too long",
-                               &rcf->addr);
+                               "invalid value in \"%s\" directive: path in "
+                               "\"%V\" is too long", directive, addr);
             return NGX_CONF_ERROR;
         }
 #else
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "heao redis: unix sockets are not supported "
-                           "in \"%V\"", &rcf->addr);
+                           "invalid value in \"%s\" directive: unix "
+                           "sockets are not supported in \"%V\"",
+                           directive, addr);
         return NGX_CONF_ERROR;
 #endif
 
@@ -232,28 +311,29 @@ ngx_http_heao_redis_init_conf(ngx_conf_t *cf, ngx_http_heao_redis_conf_t *rcf)
             return NGX_CONF_ERROR;
         }
 
-        ngx_cpystrn(host, rcf->addr.data + 5, len + 1);
+        ngx_cpystrn(host, addr->data + 5, len + 1);
 
-        rcf->host.data = host;
-        rcf->host.len = len;
-        rcf->port = 0;
+        hostp->data = host;
+        hostp->len = len;
+        *portp = 0;
 
         return NGX_CONF_OK;
     }
 
     /* an IP literal, "[...]" around an IPv6 one, then ":port" */
 
-    last = rcf->addr.data + rcf->addr.len;
+    last = addr->data + addr->len;
 
-    for (p = last; p > rcf->addr.data; p--) {
+    for (p = last; p > addr->data; p--) {
         if (p[-1] == ':') {
             break;
         }
     }
 
-    if (p == rcf->addr.data || p == last) {
+    if (p == addr->data || p == last) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "heao redis: no port in \"%V\"", &rcf->addr);
+                           "invalid value in \"%s\" directive: no port "
+                           "in \"%V\"", directive, addr);
         return NGX_CONF_ERROR;
     }
 
@@ -261,11 +341,12 @@ ngx_http_heao_redis_init_conf(ngx_conf_t *cf, ngx_http_heao_redis_conf_t *rcf)
 
     if (port < 1 || port > 65535) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "heao redis: invalid port in \"%V\"", &rcf->addr);
+                           "invalid value in \"%s\" directive: invalid "
+                           "port in \"%V\"", directive, addr);
         return NGX_CONF_ERROR;
     }
 
-    host = rcf->addr.data;
+    host = addr->data;
     len = p - 1 - host;
 
     if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
@@ -287,23 +368,24 @@ ngx_http_heao_redis_init_conf(ngx_conf_t *cf, ngx_http_heao_redis_conf_t *rcf)
 #endif
     }
 
-    rcf->host.data = ngx_pnalloc(cf->pool, len + 1);
-    if (rcf->host.data == NULL) {
+    hostp->data = ngx_pnalloc(cf->pool, len + 1);
+    if (hostp->data == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    ngx_cpystrn(rcf->host.data, host, len + 1);
-    rcf->host.len = len;
-    rcf->port = port;
+    ngx_cpystrn(hostp->data, host, len + 1);
+    hostp->len = len;
+    *portp = port;
 
     return NGX_CONF_OK;
 
 not_ip:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "heao redis: \"%V\" is neither an IP address with "
-                       "a port nor \"unix:\" with a path; names are not "
-                       "resolved", &rcf->addr);
+                       "invalid value in \"%s\" directive: \"%V\" is "
+                       "neither an IP address with a port nor \"unix:\" "
+                       "with a path; names are not resolved",
+                       directive, addr);
     return NGX_CONF_ERROR;
 }
 
@@ -372,6 +454,10 @@ ngx_http_heao_redis_create(ngx_cycle_t *cycle, ngx_http_heao_redis_conf_t *rcf)
     rd->post.data = rd;
     rd->post.log = rd->log;
 
+    rd->hop.handler = ngx_http_heao_redis_hop_handler;
+    rd->hop.data = rd;
+    rd->hop.log = rd->log;
+
     rd->state = NGX_HTTP_HEAO_REDIS_DISCONNECTED;
 
     ngx_http_heao_redis_connect(rd);
@@ -432,6 +518,10 @@ ngx_http_heao_redis_destroy(ngx_http_heao_redis_t *rd)
 
     if (rd->post.posted) {
         ngx_delete_posted_event(&rd->post);
+    }
+
+    if (rd->hop.posted) {
+        ngx_delete_posted_event(&rd->hop);
     }
 
     if (rd->shas) {
@@ -576,31 +666,28 @@ ngx_http_heao_redis_ready(ngx_http_heao_redis_t *rd)
 static redisAsyncContext *
 ngx_http_heao_redis_open(ngx_http_heao_redis_t *rd, ngx_socket_t *fd)
 {
-    redisAsyncContext           *ac;
-    ngx_http_heao_redis_conf_t  *rcf;
-
-    rcf = rd->rcf;
+    redisAsyncContext  *ac;
 
     /* non-blocking; the host is an IP literal, so getaddrinfo() is too */
 
-    if (rcf->port == 0) {
-        ac = redisAsyncConnectUnix((const char *) rcf->host.data);
+    if (rd->port == 0) {
+        ac = redisAsyncConnectUnix((const char *) rd->host);
 
     } else {
-        ac = redisAsyncConnect((const char *) rcf->host.data, (int) rcf->port);
+        ac = redisAsyncConnect((const char *) rd->host, (int) rd->port);
     }
 
     if (ac == NULL) {
         ngx_log_error(NGX_LOG_ERR, rd->log, 0,
                       "heao redis: connect to \"%V\" failed: no memory",
-                      &rcf->addr);
+                      &rd->addr);
         return NULL;
     }
 
     if (ac->err) {
         ngx_log_error(NGX_LOG_ERR, rd->log, 0,
                       "heao redis: connect to \"%V\" failed: %s",
-                      &rcf->addr, ac->errstr);
+                      &rd->addr, ac->errstr);
 
         /* no hooks yet: this only closes the socket */
         redisAsyncFree(ac);
@@ -645,7 +732,7 @@ ngx_http_heao_redis_connected(const redisAsyncContext *ac, int status)
 
     if (status == REDIS_OK) {
         ngx_log_debug1(NGX_LOG_DEBUG_EVENT, rd->log, 0,
-                       "heao redis: connected to \"%V\"", &rd->rcf->addr);
+                       "heao redis: connected to \"%V\"", &rd->addr);
 
         rd->state = NGX_HTTP_HEAO_REDIS_HANDSHAKE;
     }
@@ -776,7 +863,7 @@ ngx_http_heao_redis_cleanup(void *privdata)
                       rd->state == NGX_HTTP_HEAO_REDIS_CONNECTING
                       ? "heao redis: connect to \"%V\" failed: %s"
                       : "heao redis: connection to \"%V\" lost: %s",
-                      &rd->rcf->addr,
+                      &rd->addr,
                       ac->err ? ac->errstr : "closed");
     }
 
@@ -898,6 +985,19 @@ ngx_http_heao_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
         break;
 
     default:
+
+        /* the master was demoted under us: find the new one */
+
+        if (rd->rcf->sentinels && !rd->dropping
+            && ngx_http_heao_redis_is_error(reply, "READONLY"))
+        {
+            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                          "heao redis: \"%V\" became a replica, asking "
+                          "the Sentinels again", &rd->addr);
+            rd->failed = 1;
+            ngx_http_heao_redis_close(rd);
+        }
+
         if (op->handler) {
             op->state = NGX_HTTP_HEAO_REDIS_OP_FINISHED;
             op->handler(op->data, NGX_OK, reply);
@@ -905,6 +1005,207 @@ ngx_http_heao_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     }
 
     ngx_free(op);
+}
+
+
+/*
+ * Where the next connection goes: the configured address; with
+ * Sentinels the master one of them named, else the next Sentinel to ask.
+ */
+static void
+ngx_http_heao_redis_target(ngx_http_heao_redis_t *rd)
+{
+    ngx_http_heao_redis_addr_t  *s;
+    ngx_http_heao_redis_conf_t  *rcf;
+
+    rcf = rd->rcf;
+
+    if (rcf->sentinels == NULL) {
+        rd->addr = rcf->addr;
+        rd->host = rcf->host.data;
+        rd->port = rcf->port;
+        rd->asking = 0;
+        return;
+    }
+
+    if (rd->master_known) {
+        rd->addr.data = rd->master_addr;
+        rd->addr.len = ngx_strlen(rd->master_addr);
+        rd->host = rd->master_host;
+        rd->port = rd->master_port;
+        rd->asking = 0;
+        return;
+    }
+
+    s = rcf->sentinels->elts;
+    s = &s[rd->sentinel % rcf->sentinels->nelts];
+
+    rd->addr = s->addr;
+    rd->host = s->host.data;
+    rd->port = s->port;
+
+    if (!rd->asking) {
+        rd->ask_failed = rd->failed;
+    }
+
+    rd->asking = 1;
+}
+
+
+/*
+ * The answer to SENTINEL get-master-addr-by-name: the master's IP and
+ * port, or nil when this Sentinel does not know the name.  Either way
+ * the connection to the Sentinel closes; ngx_http_heao_redis_hop() then
+ * goes to the master or to the next Sentinel.
+ */
+static void
+ngx_http_heao_redis_sentinel_reply(ngx_http_heao_redis_t *rd,
+    redisReply *reply)
+{
+    u_char      *p;
+    ngx_int_t    port;
+    redisReply  *ip, *pt;
+#if (NGX_HAVE_INET6)
+    u_char       buf[16];
+#endif
+
+    rd->handshake = 0;
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+        || reply->element[0]->type != REDIS_REPLY_STRING
+        || reply->element[1]->type != REDIS_REPLY_STRING)
+    {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "heao redis: Sentinel \"%V\" names no master "
+                      "\"%V\"", &rd->addr, &rd->rcf->master);
+        goto failed;
+    }
+
+    ip = reply->element[0];
+    pt = reply->element[1];
+
+    port = ngx_atoi((u_char *) pt->str, pt->len);
+
+    if (ip->len == 0 || ip->len > NGX_SOCKADDR_STRLEN
+        || port < 1 || port > 65535)
+    {
+        goto invalid;
+    }
+
+    if (ngx_inet_addr((u_char *) ip->str, ip->len) == INADDR_NONE) {
+#if (NGX_HAVE_INET6)
+        if (ngx_inet6_addr((u_char *) ip->str, ip->len, buf) != NGX_OK) {
+            goto invalid;
+        }
+#else
+        goto invalid;
+#endif
+    }
+
+    p = ngx_cpymem(rd->master_host, ip->str, ip->len);
+    *p = '\0';
+
+    p = ngx_snprintf(rd->master_addr, NGX_HTTP_HEAO_REDIS_ADDR_LEN - 1,
+                     ngx_strlchr((u_char *) ip->str,
+                                 (u_char *) ip->str + ip->len, ':')
+                     ? "[%s]:%i" : "%s:%i",
+                     rd->master_host, port);
+    *p = '\0';
+
+    rd->master_port = port;
+    rd->master_known = 1;
+
+    ngx_log_error(NGX_LOG_INFO, rd->log, 0,
+                  "heao redis: Sentinel \"%V\" names \"%s\" the master "
+                  "\"%V\"", &rd->addr, rd->master_addr, &rd->rcf->master);
+
+    ngx_http_heao_redis_close(rd);
+    return;
+
+invalid:
+
+    ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                  "heao redis: Sentinel \"%V\" named an invalid address "
+                  "for \"%V\"", &rd->addr, &rd->rcf->master);
+
+failed:
+
+    rd->failed = 1;
+    ngx_http_heao_redis_close(rd);
+}
+
+
+/*
+ * With Sentinels, a connection that ended decides the next one: after a
+ * Sentinel answered, straight to the master, the commands waiting kept;
+ * after a Sentinel failed, straight to the next one, once each a round;
+ * after the master failed, it is forgotten, so that the reconnect asks
+ * the Sentinels.  Returns 1 when the next connection is due at once (it
+ * counts as connecting meanwhile), else the back-off follows.
+ */
+static ngx_uint_t
+ngx_http_heao_redis_hop(ngx_http_heao_redis_t *rd)
+{
+    ngx_uint_t  n;
+
+    n = rd->rcf->sentinels->nelts;
+
+    if (!rd->asking) {
+        if (rd->failed) {
+            rd->master_known = 0;
+        }
+
+        return 0;
+    }
+
+    if (rd->closing || ngx_exiting || ngx_terminate) {
+        rd->asking = 0;
+        return 0;
+    }
+
+    if (rd->master_known) {
+        rd->asking = 0;
+        rd->asked = 0;
+
+    } else {
+        rd->sentinel = (rd->sentinel + 1) % n;
+
+        if (++rd->asked >= n) {
+            rd->asking = 0;
+            rd->asked = 0;
+            return 0;
+        }
+
+        /*
+         * a Sentinel that is down fails no command: they wait for the
+         * next one, unless a failure of Redis came before
+         */
+
+        rd->failed = rd->ask_failed;
+    }
+
+    /*
+     * this runs inside hiredis freeing the old context, maybe inside our
+     * write handler: the new connection starts from a posted event
+     */
+
+    rd->state = NGX_HTTP_HEAO_REDIS_CONNECTING;
+    ngx_post_event(&rd->hop, &ngx_posted_events);
+
+    return 1;
+}
+
+
+static void
+ngx_http_heao_redis_hop_handler(ngx_event_t *ev)
+{
+    ngx_http_heao_redis_t  *rd;
+
+    rd = ev->data;
+
+    if (rd->state == NGX_HTTP_HEAO_REDIS_CONNECTING && rd->ac == NULL) {
+        ngx_http_heao_redis_connect(rd);
+    }
 }
 
 
@@ -929,8 +1230,10 @@ ngx_http_heao_redis_connect(ngx_http_heao_redis_t *rd)
         rd->closing = 1;
     }
 
+    ngx_http_heao_redis_target(rd);
+
     ngx_log_debug1(NGX_LOG_DEBUG_EVENT, rd->log, 0,
-                   "heao redis: connecting to \"%V\"", &rd->rcf->addr);
+                   "heao redis: connecting to \"%V\"", &rd->addr);
 
     ac = ngx_http_heao_redis_open(rd, &fd);
     if (ac == NULL) {
@@ -1016,6 +1319,10 @@ ngx_http_heao_redis_disconnected(ngx_http_heao_redis_t *rd)
         return;
     }
 
+    if (rd->rcf->sentinels && ngx_http_heao_redis_hop(rd)) {
+        return;
+    }
+
     while (!ngx_queue_empty(&rd->waiting)) {
         q = ngx_queue_head(&rd->waiting);
         ngx_queue_remove(q);
@@ -1057,6 +1364,26 @@ ngx_http_heao_redis_handshake(ngx_http_heao_redis_t *rd)
 
     rd->handshake_sent = 1;
 
+    if (rd->asking) {
+        argv[0] = "SENTINEL";
+        argvlen[0] = sizeof("SENTINEL") - 1;
+        argv[1] = "get-master-addr-by-name";
+        argvlen[1] = sizeof("get-master-addr-by-name") - 1;
+        argv[2] = (const char *) rcf->master.data;
+        argvlen[2] = rcf->master.len;
+
+        if (ngx_http_heao_redis_send_internal(rd,
+                                              NGX_HTTP_HEAO_REDIS_OP_HANDSHAKE,
+                                              NGX_HTTP_HEAO_REDIS_ASK_SENTINEL,
+                                              3, argv, argvlen)
+            != NGX_OK)
+        {
+            goto failed;
+        }
+
+        return;
+    }
+
     if (rcf->password.len) {
         argv[0] = "AUTH";
         argvlen[0] = sizeof("AUTH") - 1;
@@ -1085,6 +1412,22 @@ ngx_http_heao_redis_handshake(ngx_http_heao_redis_t *rd)
                                               NGX_HTTP_HEAO_REDIS_OP_HANDSHAKE,
                                               NGX_HTTP_HEAO_REDIS_NO_SCRIPT,
                                               2, argv, argvlen)
+            != NGX_OK)
+        {
+            goto failed;
+        }
+    }
+
+    /* a master a Sentinel named may have been demoted since */
+
+    if (rcf->sentinels) {
+        argv[0] = "ROLE";
+        argvlen[0] = sizeof("ROLE") - 1;
+
+        if (ngx_http_heao_redis_send_internal(rd,
+                                              NGX_HTTP_HEAO_REDIS_OP_HANDSHAKE,
+                                              NGX_HTTP_HEAO_REDIS_ROLE,
+                                              1, argv, argvlen)
             != NGX_OK)
         {
             goto failed;
@@ -1137,12 +1480,38 @@ ngx_http_heao_redis_handshake_reply(ngx_http_heao_redis_t *rd,
         return;
     }
 
+    if (op->script == NGX_HTTP_HEAO_REDIS_ASK_SENTINEL) {
+        ngx_http_heao_redis_sentinel_reply(rd, reply);
+        return;
+    }
+
+    if (op->script == NGX_HTTP_HEAO_REDIS_ROLE) {
+
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0
+            || reply->element[0]->type != REDIS_REPLY_STRING
+            || reply->element[0]->len != sizeof("master") - 1
+            || ngx_strncmp(reply->element[0]->str, "master",
+                           sizeof("master") - 1) != 0)
+        {
+            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                          "heao redis: \"%V\" is not a master, asking "
+                          "the Sentinels again", &rd->addr);
+            goto failed;
+        }
+
+        if (--rd->handshake == 0) {
+            ngx_http_heao_redis_set_ready(rd);
+        }
+
+        return;
+    }
+
     if (reply->type == REDIS_REPLY_ERROR) {
 
         if (ngx_http_heao_redis_is_error(reply, "LOADING")) {
             ngx_log_error(NGX_LOG_ERR, rd->log, 0,
                           "heao redis: \"%V\" is loading its data, "
-                          "not ready", &rd->rcf->addr);
+                          "not ready", &rd->addr);
             goto failed;
         }
 
@@ -1157,7 +1526,7 @@ ngx_http_heao_redis_handshake_reply(ngx_http_heao_redis_t *rd,
 
             ngx_log_error(NGX_LOG_ERR, rd->log, 0,
                           "heao redis: %V on \"%V\" failed: %*s",
-                          &name, &rd->rcf->addr, reply->len, reply->str);
+                          &name, &rd->addr, reply->len, reply->str);
             goto failed;
         }
 
@@ -1200,7 +1569,7 @@ ngx_http_heao_redis_set_ready(ngx_http_heao_redis_t *rd)
 
     if (rd->failed) {
         ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
-                      "heao redis: \"%V\" ready again", &rd->rcf->addr);
+                      "heao redis: \"%V\" ready again", &rd->addr);
     }
 
     rd->state = NGX_HTTP_HEAO_REDIS_READY;
@@ -1235,7 +1604,7 @@ ngx_http_heao_redis_process(ngx_http_heao_redis_t *rd)
     if (rd->broken) {
         ngx_log_error(NGX_LOG_ERR, rd->log, 0,
                       "heao redis: events of the connection to \"%V\" "
-                      "could not be set", &rd->rcf->addr);
+                      "could not be set", &rd->addr);
         rd->failed = 1;
         ngx_http_heao_redis_close(rd);
         return;
@@ -1421,7 +1790,7 @@ ngx_http_heao_redis_send(ngx_http_heao_redis_t *rd,
     {
         ngx_log_error(NGX_LOG_ERR, op->log, 0,
                       "heao redis: command for \"%V\" could not be queued",
-                      &rd->rcf->addr);
+                      &rd->addr);
         return NGX_ERROR;
     }
 
@@ -1622,7 +1991,7 @@ ngx_http_heao_redis_op_timeout(ngx_event_t *ev)
     if (op->state == NGX_HTTP_HEAO_REDIS_OP_WAITING) {
         ngx_log_error(NGX_LOG_ERR, op->log, 0,
                       "heao redis: \"%V\" timed out waiting for a connection "
-                      "to \"%V\"", &name, &rd->rcf->addr);
+                      "to \"%V\"", &name, &rd->addr);
 
         ngx_queue_remove(&op->queue);
         rd->nwaiting--;
@@ -1633,7 +2002,7 @@ ngx_http_heao_redis_op_timeout(ngx_event_t *ev)
 
     ngx_log_error(NGX_LOG_ERR, op->log, 0,
                   "heao redis: \"%V\" timed out on \"%V\"",
-                  &name, &rd->rcf->addr);
+                  &name, &rd->addr);
 
     op->timedout = 1;
     rd->failed = 1;
@@ -1668,7 +2037,7 @@ ngx_http_heao_redis_connect_timeout(ngx_event_t *ev)
                   rd->state == NGX_HTTP_HEAO_REDIS_CONNECTING
                   ? "heao redis: connect to \"%V\" timed out"
                   : "heao redis: handshake with \"%V\" timed out",
-                  &rd->rcf->addr);
+                  &rd->addr);
 
     rd->failed = 1;
 

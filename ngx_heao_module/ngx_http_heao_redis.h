@@ -40,6 +40,13 @@ typedef struct {
 
 typedef struct {
     ngx_str_t                    addr;          /* "ip:port" or "unix:path" */
+    ngx_str_t                    host;          /* NUL terminated */
+    ngx_int_t                    port;          /* 0 for a unix socket */
+} ngx_http_heao_redis_addr_t;
+
+
+typedef struct {
+    ngx_str_t                    addr;          /* "ip:port" or "unix:path" */
     ngx_str_t                    password;      /* empty: no AUTH */
     ngx_uint_t                   db;
 
@@ -54,6 +61,10 @@ typedef struct {
 
     ngx_http_heao_redis_script_t *scripts;      /* loaded on connect */
     ngx_uint_t                   nscripts;
+
+    /* O5: ask these Sentinels for the master "master"; NULL: addr */
+    ngx_array_t                 *sentinels;     /* redis_addr_t */
+    ngx_str_t                    master;
 } ngx_http_heao_redis_conf_t;
 
 

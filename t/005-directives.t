@@ -164,3 +164,277 @@ HeaoTest::heao_http_config(captcha_limit => '0 1m')
 --- must_die
 --- error_log
 invalid value "0" in "heao_captcha_limit" directive
+
+
+
+=== TEST 15: O1 a wait queue that is not a number
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_pg_queue lots;')
+--- must_die
+--- error_log
+invalid value "lots" in "heao_pg_queue" directive, it must be a number
+
+
+
+=== TEST 16: O1 a PostgreSQL connect timeout that is no time
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_pg_connect_timeout 3x;')
+--- must_die
+--- error_log
+invalid value "3x" in "heao_pg_connect_timeout" directive
+
+
+
+=== TEST 17: O1 a statement timeout that is no time
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_pg_query_timeout soon;')
+--- must_die
+--- error_log
+invalid value "soon" in "heao_pg_query_timeout" directive
+
+
+
+=== TEST 18: O1 a queue timeout that is no time
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_pg_queue_timeout -1;')
+--- must_die
+--- error_log
+invalid value "-1" in "heao_pg_queue_timeout" directive
+
+
+
+=== TEST 19: O1 a connection's uses that are not a number
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_pg_max_uses many;')
+--- must_die
+--- error_log
+invalid value "many" in "heao_pg_max_uses" directive, it must be a number
+
+
+
+=== TEST 20: O1 a Redis database that is not a number
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_redis_db one;')
+--- must_die
+--- error_log
+invalid value "one" in "heao_redis_db" directive, it must be a number
+
+
+
+=== TEST 21: O1 a Redis connect timeout that is no time
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_redis_connect_timeout fast;')
+--- must_die
+--- error_log
+invalid value "fast" in "heao_redis_connect_timeout" directive
+
+
+
+=== TEST 22: O1 a Redis connect timeout of zero
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_redis_connect_timeout 0;')
+--- must_die
+--- error_log
+invalid value "0" in "heao_redis_connect_timeout" directive, it must not be zero
+
+
+
+=== TEST 23: O1 a Redis command timeout that is no time
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_redis_command_timeout 1q;')
+--- must_die
+--- error_log
+invalid value "1q" in "heao_redis_command_timeout" directive
+
+
+
+=== TEST 24: O1 a Redis queue above its bound
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_redis_queue 70000;')
+--- must_die
+--- error_log
+invalid value "70000" in "heao_redis_queue" directive, it must be between 0
+
+
+
+=== TEST 25: O1 a Redis queue of zero
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_redis_queue 0;')
+--- must_die
+--- error_log
+invalid value "0" in "heao_redis_queue" directive, it must not be zero
+
+
+
+=== TEST 26: O1 a hash time cost above its bound
+--- http_config eval
+my $c = HeaoTest::heao_http_config();
+$c =~ s/heao_kdf_opslimit 1;/heao_kdf_opslimit 17;/;
+$c
+--- must_die
+--- error_log
+invalid value "17" in "heao_kdf_opslimit" directive, it must be between 1 and 16
+
+
+
+=== TEST 27: O1 a hash memory cost that is no size
+--- http_config eval
+my $c = HeaoTest::heao_http_config();
+$c =~ s/heao_kdf_memlimit 1m;/heao_kdf_memlimit 1q;/;
+$c
+--- must_die
+--- error_log
+invalid value "1q" in "heao_kdf_memlimit" directive
+
+
+
+=== TEST 28: O1 a session idle timeout that is no time
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_session_idle_timeout abc;')
+--- must_die
+--- error_log
+invalid value "abc" in "heao_session_idle_timeout" directive
+
+
+
+=== TEST 29: O1 a session lifetime that is no time
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_session_lifetime 4hours;')
+--- must_die
+--- error_log
+invalid value "4hours" in "heao_session_lifetime" directive
+
+
+
+=== TEST 30: O1 a fill timeout that is no time
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_fill_timeout half;')
+--- must_die
+--- error_log
+invalid value "half" in "heao_fill_timeout" directive
+
+
+
+=== TEST 31: O1 a catalog refresh that is no time
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_catalog_refresh often;')
+--- must_die
+--- error_log
+invalid value "often" in "heao_catalog_refresh" directive
+
+
+
+=== TEST 32: O1 a body limit that is no size
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_max_body 16q;')
+--- must_die
+--- error_log
+invalid value "16q" in "heao_max_body" directive
+
+
+
+=== TEST 33: O1 a captcha switch that is neither on nor off
+--- http_config eval
+my $c = HeaoTest::heao_http_config();
+$c =~ s/heao_captcha off;/heao_captcha maybe;/;
+$c
+--- must_die
+--- error_log
+invalid value "maybe" in "heao_captcha" directive, it must be "on" or "off"
+
+
+
+=== TEST 34: O1 a cookie switch that is neither on nor off
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_secure_cookie yes;')
+--- must_die
+--- error_log
+invalid value "yes" in "heao_secure_cookie" directive, it must be "on" or "off"
+
+
+
+=== TEST 35: O1 TOTP codes of nine digits
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_totp_digits 9;')
+--- must_die
+--- error_log
+invalid value "9" in "heao_totp_digits" directive, it must be between 6 and 8
+
+
+
+=== TEST 36: O1 a login window under a second
+--- http_config eval
+HeaoTest::heao_http_config(login_limit => '5 500ms 100')
+--- must_die
+--- error_log
+invalid value "500ms" in "heao_login_limit" directive
+
+
+
+=== TEST 37: O1 a captcha window that is no time
+--- http_config eval
+HeaoTest::heao_http_config(captcha_limit => '30 soon')
+--- must_die
+--- error_log
+invalid value "soon" in "heao_captcha_limit" directive
+
+
+
+=== TEST 38: O1 O5 a replica conninfo that libpq cannot parse
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_pg_replica "host=127.0.0.1 port";')
+--- must_die
+--- error_log
+heao pg: invalid conninfo in "heao_pg_replica" directive
+
+
+
+=== TEST 39: O1 O5 a replica pool above its bound
+--- http_config eval
+HeaoTest::heao_http_config(extra =>
+    'heao_pg_replica "host=127.0.0.1 dbname=heao user=heao";'
+    . "\nheao_pg_replica_pool_size 65;")
+--- must_die
+--- error_log
+invalid value "65" in "heao_pg_replica_pool_size" directive, it must be
+
+
+
+=== TEST 40: O1 O5 a Sentinel address that is a host name
+--- http_config eval
+my $c = HeaoTest::heao_http_config();
+$c =~ s/heao_redis [^;]*;/heao_redis_sentinel heao sentinel.example:26379;/;
+$c
+--- must_die
+--- error_log
+invalid value in "heao_redis_sentinel" directive:
+"sentinel.example:26379" is neither an IP address with a port
+
+
+
+=== TEST 41: O1 O5 a Sentinel directive without an address
+--- http_config eval
+my $c = HeaoTest::heao_http_config();
+$c =~ s/heao_redis [^;]*;/heao_redis_sentinel heao;/;
+$c
+--- must_die
+--- error_log
+invalid number of arguments in "heao_redis_sentinel" directive
+
+
+
+=== TEST 42: O1 O5 heao_redis and heao_redis_sentinel together
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_redis_sentinel heao 127.0.0.1:26379;')
+--- must_die
+--- error_log
+"heao_redis" and "heao_redis_sentinel" exclude each other
+
+
+
+=== TEST 43: O1 O5 a replica pool without a replica
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_pg_replica_pool_size 2;')
+--- must_die
+--- error_log
+"heao_pg_replica_pool_size" requires "heao_pg_replica"

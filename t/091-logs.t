@@ -47,8 +47,12 @@ sub login {
 sub http_config {
     my ($name) = @_;
 
+    # the last request, a broken body, ends the connection; with
+    # lingering close it would be logged only once the client closed,
+    # which may come after the test stops nginx
     return HeaoTest::heao_http_config() . "$FORMAT\n"
-           . "access_log $DIR/$name-access.log heao;\n";
+           . "access_log $DIR/$name-access.log heao;\n"
+           . "lingering_close off;\n";
 }
 
 # what the requests of a block send that no log may hold

@@ -22,6 +22,7 @@ plan skip_all => 'needs the portal of tools/test (HEAO_HTTP_PORT)'
 my $PG_PORT = $ENV{TEST_NGINX_PG_PORT} || 15433;
 $ENV{HEAO_PG} = "host=127.0.0.1 port=$PG_PORT dbname=heao user=heao";
 $ENV{HEAO_SECRET_FILE} = $ENV{TEST_NGINX_SECRET_FILE};
+$ENV{HEAO_REDIS} = '127.0.0.1:' . ($ENV{TEST_NGINX_REDIS_PORT} || 16380);
 
 my $ADMIN = "$FindBin::Bin/../tools/heao-admin";
 my @C = map { reset_candidate($_) } 1240 .. 1249;
@@ -272,5 +273,34 @@ psql(q{
     commit;
 });
 unlink $csv;
+
+
+# A8: a password reset ends the candidate's sessions (candidate 180)
+
+my $r = reset_candidate(180);
+my $rid = psql("select id from heao.candidate where exam_no = '$r->{exam_no}'");
+my @live = (session(180), session(180));
+
+is((request('GET', '/api/session', $live[0], undef))[0], 200,
+   'A8 a session of the candidate before the reset');
+
+($rc, $out) = admin('reset-password', $r->{exam_no}, '--by', 'county-410102',
+                    '--why', 'lost the password');
+is($rc, 0, 'O4 reset-password with sessions to end');
+like($out, qr/^sessions ended: 2$/m, 'A8 it reports the two sessions ended');
+is(redis('EXISTS', "heao:cs:$rid"), 0, 'A8 the set of its sessions is gone');
+is((request('GET', '/api/session', $live[0], undef))[0], 401,
+   'A8 the first session no longer works');
+is((request('GET', '/api/session', $live[1], undef))[0], 401,
+   'A8 nor the second');
+
+$ENV{HEAO_REDIS} = '127.0.0.1:1';
+($rc, $out) = admin('reset-password', $r->{exam_no}, '--by', 'a',
+                    '--why', 'b');
+is($rc, 1, 'O4 reset-password says so when Redis is out of reach');
+
+psql("update heao.candidate c set pw_hash = d.pw_hash, pw_office_set = false"
+     . " from heao.candidate d where c.exam_no = '$r->{exam_no}'"
+     . " and d.exam_no = '$C[2]{exam_no}'");
 
 done_testing();
