@@ -282,7 +282,17 @@ ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
                       "class", ngx_http_heao_class_keys[mj->cls],
                       "restrictions", ngx_http_heao_catalog_limits_json(mj));
 
-        if (m == NULL || json_array_append_new(majors, m) != 0) {
+        if (m == NULL
+            || (mj->group.len
+                && json_object_set_new(m, "group",
+                       json_stringn((char *) mj->group.data, mj->group.len))
+                   != 0)
+            || json_array_append_new(majors, m) != 0)
+        {
+            if (m) {
+                json_decref(m);
+            }
+
             json_decref(json);
             return NGX_ERROR;
         }
@@ -301,6 +311,42 @@ ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
     json_decref(json);
 
     return NGX_OK;
+}
+
+
+/* F18: a major as the plan query lists it */
+
+json_t *
+ngx_http_heao_catalog_major_json(ngx_http_heao_major_t *mj)
+{
+    json_t  *m;
+
+    m = json_pack("{s:s%, s:s%, s:s, s:I, s:I, s:I, s:o}",
+                  "code", mj->code.data, mj->code.len,
+                  "name", mj->name.data, mj->name.len,
+                  "class", ngx_http_heao_class_keys[mj->cls],
+                  "plan", (json_int_t) mj->plan,
+                  "tuition", (json_int_t) mj->tuition,
+                  "years", (json_int_t) mj->years,
+                  "restrictions", ngx_http_heao_catalog_limits_json(mj));
+    if (m == NULL) {
+        return NULL;
+    }
+
+    if ((mj->group.len
+         && json_object_set_new(m, "group",
+                json_stringn((char *) mj->group.data, mj->group.len))
+            != 0)
+        || (mj->note.len
+            && json_object_set_new(m, "note",
+                   json_stringn((char *) mj->note.data, mj->note.len))
+               != 0))
+    {
+        json_decref(m);
+        return NULL;
+    }
+
+    return m;
 }
 
 
@@ -612,7 +658,10 @@ ngx_http_heao_catalog_shape(ngx_http_heao_catalog_t *cat,
         sec->places = places;
         sec->parallel = ngx_strcmp(json_string_value(kind), "parallel") == 0;
         sec->adjust = json_is_true(json_object_get(s, "adjust"));
+        sec->adjust_group = json_is_true(json_object_get(s, "adjust_group"));
     }
+
+    b->plan_query = json_is_true(json_object_get(b->shape, "plan_query"));
 
     return NGX_OK;
 }
@@ -642,7 +691,7 @@ ngx_http_heao_catalog_types(ngx_http_heao_catalog_t *cat,
 
 /*
  * batch_code, inst_code, inst_name, major_code, major_name, major_class,
- * restrictions
+ * restrictions, province, plan, tuition, years, major_group, note
  */
 
 static ngx_int_t
@@ -715,6 +764,8 @@ ngx_http_heao_catalog_entries(PGresult *res)
 
         if (ngx_http_heao_catalog_copy(pool, &in->code, res, i, 1) != NGX_OK
             || ngx_http_heao_catalog_copy(pool, &in->name, res, i, 2)
+               != NGX_OK
+            || ngx_http_heao_catalog_copy(pool, &in->province, res, i, 7)
                != NGX_OK)
         {
             return NGX_ERROR;
@@ -766,8 +817,30 @@ ngx_http_heao_catalog_entries(PGresult *res)
             if (ngx_http_heao_catalog_copy(pool, &mj->code, res, k, 3)
                 != NGX_OK
                 || ngx_http_heao_catalog_copy(pool, &mj->name, res, k, 4)
+                   != NGX_OK
+                || ngx_http_heao_catalog_copy(pool, &mj->group, res, k, 11)
+                   != NGX_OK
+                || ngx_http_heao_catalog_copy(pool, &mj->note, res, k, 12)
                    != NGX_OK)
             {
+                return NGX_ERROR;
+            }
+
+            mj->plan = ngx_atoi((u_char *) PQgetvalue(res, k, 8),
+                                PQgetlength(res, k, 8));
+            mj->tuition = ngx_atoi((u_char *) PQgetvalue(res, k, 9),
+                                   PQgetlength(res, k, 9));
+            mj->years = ngx_atoi((u_char *) PQgetvalue(res, k, 10),
+                                 PQgetlength(res, k, 10));
+
+            if (mj->plan == (ngx_uint_t) NGX_ERROR
+                || mj->tuition == (ngx_uint_t) NGX_ERROR
+                || mj->years == (ngx_uint_t) NGX_ERROR)
+            {
+                ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                              "heao catalog: major \"%V\" of \"%V\" has"
+                              " a bad plan, tuition or years",
+                              &s, &in->code);
                 return NGX_ERROR;
             }
 
@@ -775,6 +848,27 @@ ngx_http_heao_catalog_entries(PGresult *res)
         }
 
         b->inst[code] = in;
+        b->ninst++;
+    }
+
+    /* F18: each batch's institutions in code order, for the plan query */
+
+    for (i = 0; i < (int) cat->nbatches; i++) {
+        b = &cat->batches[i];
+
+        b->list = ngx_palloc(pool, (b->ninst ? b->ninst : 1)
+                                   * sizeof(ngx_http_heao_inst_t *));
+        if (b->list == NULL) {
+            return NGX_ERROR;
+        }
+
+        k = 0;
+
+        for (code = 0; code < NGX_HTTP_HEAO_INST_CODES; code++) {
+            if (b->inst[code]) {
+                b->list[k++] = b->inst[code];
+            }
+        }
     }
 
     return NGX_OK;
