@@ -216,7 +216,7 @@
         s.instErr = errLine(id + '-inst-err');
         fs.append(el('div', {class: 'row'},
                      el('label', {for: s.inst.id, text: '院校代号'}),
-                     s.inst, s.instName),
+                     s.inst, pickButton(sec, s), s.instName),
                   s.instErr);
 
         for (k = 0; k < (sec.majors || 0); k++) {
@@ -259,6 +259,71 @@
         }
 
         return s;
+    }
+
+
+    /* F18: 选择院校 opens the plan query where the batch offers it */
+
+    function pickButton(sec, s) {
+        var b;
+
+        if (!batch.shape.plan_query || !heao.planPicker) {
+            return null;
+        }
+
+        b = el('button', {type: 'button', class: 'pick',
+                          id: s.inst.id + '-pick',
+                          'aria-label': slotLabel(sec, s.j) + '：选择院校',
+                          text: '选择院校'});
+
+        b.addEventListener('click', function () {
+            heao.planPicker(code, batch.name, sec.majors || 0,
+                            function (inst, major) {
+                                return choose(s, inst, major);
+                            }, b);
+        });
+
+        return b;
+    }
+
+
+    /*
+     * what the plan query chose fills the slot: the institution, and the
+     * major in the first empty place; false when none is left
+     */
+
+    function choose(s, inst, major) {
+        var k;
+
+        if (s.inst.value !== inst) {
+            s.inst.value = inst;
+            s.majors.forEach(function (m) { m.input.value = ''; });
+        }
+
+        if (major) {
+            k = s.majors.findIndex(function (m) {
+                return m.input.value === major;
+            });
+
+            if (k < 0) {
+                k = s.majors.findIndex(function (m) {
+                    return m.input.value === '';
+                });
+
+                if (k < 0) {
+                    return false;
+                }
+
+                s.majors[k].input.value = major;
+            }
+        }
+
+        clearErrors();
+        syncAdjust(s);
+        showNames(s);
+        keepDraft();
+
+        return true;
     }
 
 
