@@ -204,7 +204,7 @@
         var path = 'sections[' + i + '].slots[' + j + ']';
         var ref = i + '.' + j;
         var fs = el('fieldset', {class: 'slot', id: id});
-        var s = {i: i, j: j, fs: fs, majors: [], info: null,
+        var s = {i: i, j: j, sec: sec, fs: fs, majors: [], info: null,
                  err: errLine(id + '-err')};
         var k, mid, label, adjId;
 
@@ -250,7 +250,10 @@
             s.adjErr = errLine(adjId + '-err');
             s.adjFs = el('fieldset', {class: 'adjust row', id: adjId,
                                       'aria-describedby': adjId + '-err'},
-                el('legend', {text: '专业调剂'}),
+                el('legend', {text: sec.adjust_group
+                                    ? '专业调剂（仅适用于'
+                                      + '专业组内的专业）'
+                                    : '专业调剂'}),
                 el('span', {class: 'choices'},
                     el('label', {for: s.agree.id}, s.agree, ' 同意'),
                     el('label', {for: s.disagree.id}, s.disagree,
@@ -431,7 +434,9 @@
 
         setName(m.name, hit.name + (CLASS_TEXT[hit.class]
                                     ? '（' + CLASS_TEXT[hit.class] + '）'
-                                    : ''), 'ok');
+                                    : '')
+                        + (hit.group ? '（专业组' + hit.group + '）' : ''),
+                'ok');
     }
 
 
@@ -467,20 +472,51 @@
             }
 
             s.majors.forEach(function (m, k) { showMajor(s, k); });
+            syncAdjust(s);
         });
+    }
+
+
+    /*
+     * F7 in the art batches: the choice is offered only when the slot's
+     * first major belongs to a 专业组
+     */
+
+    function groupOf(s) {
+        var first = s.majors.find(function (m) {
+            return m.input.value.length === MAJOR_LEN;
+        });
+        var hit;
+
+        if (!first || !s.info || s.info.state !== 'ok'
+            || s.info.code !== s.inst.value)
+        {
+            return null;
+        }
+
+        hit = (s.info.data.majors || []).find(function (x) {
+            return x.code === first.input.value;
+        });
+
+        return hit && hit.group ? hit.group : null;
     }
 
 
     /* F7: no adjustment choice without an institution */
 
     function syncAdjust(s) {
-        var none;
+        var none, known;
 
         if (!s.agree) {
             return;
         }
 
-        none = s.inst.value === '';
+        /* until the lookup answers, a restored choice stays */
+        known = s.info !== null && s.info.state === 'ok'
+                && s.info.code === s.inst.value;
+        none = s.inst.value === ''
+               || (s.sec.adjust_group === true && known
+                   && groupOf(s) === null);
 
         if (none) {
             s.agree.checked = false;
@@ -1025,6 +1061,7 @@
         } else if (t.type === 'text') {
             k = s.majors.findIndex(function (m) { return m.input === t; });
             showMajor(s, k);
+            syncAdjust(s);
         }
 
         keepDraft();

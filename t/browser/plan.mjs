@@ -6,9 +6,12 @@
 // that fills the slot (institution, major 1 and its name), checks (F17)
 // and saves.
 // A 专升本 candidate chooses an institution alone for 专升本 and saves.
+// An art candidate on 艺术本科A段（非美术和书法类） is offered
+// 专业调剂 only for a major of a 专业组 (F7).
 //
-// Takes test candidates 1720 (对口) and 1721 (专升本): sets their type and
-// clears what an earlier run left, so each run starts from no save.
+// Takes test candidates 1720 (对口), 1721 (专升本) and 1722 (艺术): sets
+// their type and clears what an earlier run left, so each run starts from
+// no save.
 // Environment:
 //   BASE_URL      site root, e.g. http://127.0.0.1:8080/
 //   PG_PORT       the portal's PostgreSQL (15433)
@@ -279,6 +282,53 @@ async function zhuanshengben(browser, problems) {
     await context.close();
 }
 
+async function art(browser, problems) {
+    const c = candidate(1722, '艺术');
+    const context = await browser.newContext({ viewport: VIEWPORT,
+                                               locale: 'zh-CN' });
+    const page = await context.newPage();
+    const [inst, grouped, loose] = psql(`
+        select g.inst_code || '|' || g.code || '|' || n.code
+          from heao.major g join heao.major n using (batch_code, inst_code)
+         where batch_code = 'YA2' and g.major_group = '1'
+           and n.major_group is null and g.restrictions = '{}'
+           and n.restrictions = '{}'
+         order by g.inst_code, g.code, n.code limit 1`).split('|');
+    const enabled = (id) => page.isEnabled(id);
+
+    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+
+    await check('F7 art: a major of a 专业组 is offered 专业调剂',
+                async () => {
+        await login(page, c);
+        await openFill(page, 'YA2');
+        contains(await page.textContent('#f-0-0-adj legend'),
+                 '仅适用于专业组内的专业', 'legend');
+        await page.fill('#f-0-0-inst', inst);
+        await page.type('#f-0-0-m0', grouped);
+        await page.waitForFunction(() => document.querySelector(
+            '#f-0-0-m0-name').textContent.includes('（专业组1）'));
+        await page.waitForFunction(() => !document.querySelector(
+            '#f-0-0-adj-agree').disabled);
+        await page.check('#f-0-0-adj-agree');
+    });
+
+    await check('F7 art: a major of no group takes no choice, and the '
+                + 'choice made is cleared', async () => {
+        await page.fill('#f-0-0-m0', '');
+        await page.type('#f-0-0-m0', loose);
+        await page.waitForFunction(() => document.querySelector(
+            '#f-0-0-adj-agree').disabled);
+        equal(await page.isChecked('#f-0-0-adj-agree'), false, 'agree');
+        equal(await enabled('#f-0-0-adj-disagree'), false, 'disagree');
+        await page.click('#check');
+        await page.waitForSelector('#status.status-ok');
+    });
+
+    await context.close();
+}
+
 async function main() {
     const problems = [];
     let browser = null;
@@ -303,6 +353,7 @@ async function main() {
         try {
             await duikou(browser, problems);
             await zhuanshengben(browser, problems);
+            await art(browser, problems);
             report(problems.length === 0, 'no script error on any page',
                    problems.join('\n'));
 
