@@ -31,10 +31,7 @@ comment on function heao.catalog_batches() is
     ' JSON text, in display order';
 
 
--- drop first: its columns grew (011), which create or replace cannot do
-drop function if exists heao.catalog_entries();
-
-create function heao.catalog_entries()
+create or replace function heao.catalog_entries()
     returns table (batch_code text, inst_code text, inst_name text,
                    major_code text, major_name text, major_class text,
                    restrictions text, province text, plan int, tuition int,

@@ -9,3 +9,7 @@ comment on column heao.major.major_group is
     '专业组 of an art batch''s major (F7): in a section whose shape says'
     ' "adjust_group", adjustment is offered only for majors of a group and'
     ' reaches only the majors of that group; null: no group';
+
+-- heao.catalog_entries() gains the columns of the plan query (F18):
+-- sql/functions creates it again after the migrations
+drop function if exists heao.catalog_entries();
