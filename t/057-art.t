@@ -2,7 +2,7 @@
 # other art categories sequential with adjustment offered only for majors
 # of a major group (专业组) and reaching only that group; the same
 # messages for the check and the save (F17), against the demo year and a
-# batch T7 of three places this suite adds and removes.  Candidates
+# batch X7 of three places this suite adds and removes.  Candidates
 # 1700..1703, of type 艺术.
 
 use strict;
@@ -45,12 +45,12 @@ our ($FINE, $FINE_MAJOR) = split /\|/, psql(q{
      where batch_code = 'YA1' and restrictions = '{}'
      order by 1, 2 limit 1});
 
-# T7: one sequential section of three places adjusting within groups
+# X7: one sequential section of three places adjusting within groups
 sub t7 {
     psql(q{
         begin;
-        delete from heao.batch where code = 'T7';
-        delete from heao.batch_group where code = 'T7';
+        delete from heao.batch where code = 'X7';
+        delete from heao.batch_group where code = 'X7';
         commit;});
     return;
 }
@@ -58,22 +58,22 @@ sub t7 {
 t7();
 psql(q{
     begin;
-    insert into heao.batch_group (code, name) values ('T7', '测试艺术组');
+    insert into heao.batch_group (code, name) values ('X7', '测试艺术组');
     insert into heao.batch (code, name, group_code, opens_at, closes_at,
                             candidate_types, shape, sort)
-    values ('T7', '测试艺术批', 'T7', now() - interval '1 day',
+    values ('X7', '测试艺术批', 'X7', now() - interval '1 day',
             now() + interval '7 days', '{艺术}',
             '{"sections": [{"title": "第一志愿", "kind": "sequential",
                "slots": 1, "majors": 3, "adjust": true,
                "adjust_group": true}]}', 999);
     insert into heao.institution (batch_code, code, name)
-    values ('T7', '0777', '测试艺术学院');
+    values ('X7', '0777', '测试艺术学院');
     insert into heao.major (batch_code, inst_code, code, name, plan,
                             tuition, major_group)
-    values ('T7', '0777', '01', '舞蹈表演', 5, 10000, '1'),
-           ('T7', '0777', '02', '舞蹈编导', 5, 10000, '1'),
-           ('T7', '0777', '03', '音乐表演', 5, 10000, '2'),
-           ('T7', '0777', '04', '戏剧影视文学', 5, 10000, null);
+    values ('X7', '0777', '01', '舞蹈表演', 5, 10000, '1'),
+           ('X7', '0777', '02', '舞蹈编导', 5, 10000, '1'),
+           ('X7', '0777', '03', '音乐表演', 5, 10000, '2'),
+           ('X7', '0777', '04', '戏剧影视文学', 5, 10000, null);
     commit;});
 
 END { t7() }
@@ -235,9 +235,9 @@ main::headers(1702, 'YA1')
 
 === TEST 10: F7 majors of one group with a choice pass (three places)
 --- request eval
-main::check('T7', [['0777', ['01', '02'], 'agree']])
+main::check('X7', [['0777', ['01', '02'], 'agree']])
 --- more_headers eval
-main::headers(1703, 'T7')
+main::headers(1703, 'X7')
 --- response_body chomp
 {"ok":true}
 
@@ -245,9 +245,9 @@ main::headers(1703, 'T7')
 
 === TEST 11: F7 the adjustment reaches only the first major's group
 --- request eval
-main::check('T7', [['0777', ['01', '03', '04'], 'disagree']])
+main::check('X7', [['0777', ['01', '03', '04'], 'disagree']])
 --- more_headers eval
-main::headers(1703, 'T7')
+main::headers(1703, 'X7')
 --- error_code: 422
 --- response_body eval
 qq({"error":"invalid_application","message":"志愿信息有误，请按提示修改",)
@@ -263,9 +263,9 @@ qq({"error":"invalid_application","message":"志愿信息有误，请按提示�
 
 === TEST 12: F7 majors of several groups without a choice pass: no adjustment
 --- request eval
-main::check('T7', [['0777', ['04', '01', '03'], undef]])
+main::check('X7', [['0777', ['04', '01', '03'], undef]])
 --- more_headers eval
-main::headers(1703, 'T7')
+main::headers(1703, 'X7')
 --- response_body chomp
 {"ok":true}
 
@@ -273,6 +273,6 @@ main::headers(1703, 'T7')
 
 === TEST 13: F7 the lookup names each art major's group
 --- request eval
-"GET /api/catalog/T7/0777"
+"GET /api/catalog/X7/0777"
 --- response_body chomp
-{"batch":"T7","code":"0777","name":"测试艺术学院","majors":[{"code":"01","name":"舞蹈表演","class":"ordinary","restrictions":{},"group":"1"},{"code":"02","name":"舞蹈编导","class":"ordinary","restrictions":{},"group":"1"},{"code":"03","name":"音乐表演","class":"ordinary","restrictions":{},"group":"2"},{"code":"04","name":"戏剧影视文学","class":"ordinary","restrictions":{}}]}
+{"batch":"X7","code":"0777","name":"测试艺术学院","majors":[{"code":"01","name":"舞蹈表演","class":"ordinary","restrictions":{},"group":"1"},{"code":"02","name":"舞蹈编导","class":"ordinary","restrictions":{},"group":"1"},{"code":"03","name":"音乐表演","class":"ordinary","restrictions":{},"group":"2"},{"code":"04","name":"戏剧影视文学","class":"ordinary","restrictions":{}}]}

@@ -1,7 +1,7 @@
 # F18 the plan query (计划查询) of 对口, 专升本 and 征集: the institutions
 # this candidate may choose (F9), searched by code, name and province,
 # paged, each opened to its majors with plan, tuition and restrictions;
-# answered from the worker's catalog.  A batch T8 that this suite adds and
+# answered from the worker's catalog.  A batch X8 that this suite adds and
 # removes holds a known catalog; the demo batches 60, 70 and 1Z are
 # queried too.  Candidates 1710 (female, 文科, 对口), 1711 (male, 理科,
 # 对口), 1712 (普通), 1713 (专升本).
@@ -35,45 +35,45 @@ our $FILLERS = 25;
 sub t8 {
     psql(q{
         begin;
-        delete from heao.batch where code = 'T8';
-        delete from heao.batch_group where code = 'T8';
+        delete from heao.batch where code = 'X8';
+        delete from heao.batch_group where code = 'X8';
         commit;});
     return;
 }
 
-# T8: 0801 in 郑州 with a major anyone may choose and one for men; 0802
+# X8: 0801 in 郑州 with a major anyone may choose and one for men; 0802
 # in 北京 for men only; 0803 for 理科 only; 0810.. one major each
 t8();
 psql(qq{
     begin;
-    insert into heao.batch_group (code, name) values ('T8', '测试计划组');
+    insert into heao.batch_group (code, name) values ('X8', '测试计划组');
     insert into heao.batch (code, name, group_code, opens_at, closes_at,
                             candidate_types, shape, sort)
-    values ('T8', '测试对口批', 'T8', now() - interval '1 day',
+    values ('X8', '测试对口批', 'X8', now() - interval '1 day',
             now() + interval '7 days', '{对口}',
             '{"sections": [{"title": "平行志愿", "kind": "parallel",
                "slots": 6, "majors": 4, "adjust": true}],
               "plan_query": true}', 998);
     insert into heao.institution (batch_code, code, name, province)
-    values ('T8', '0801', '郑州测试学院', '河南省'),
-           ('T8', '0802', '北京测试大学', '北京市'),
-           ('T8', '0803', '测试理工学院', '河南省');
+    values ('X8', '0801', '郑州测试学院', '河南省'),
+           ('X8', '0802', '北京测试大学', '北京市'),
+           ('X8', '0803', '测试理工学院', '河南省');
     insert into heao.institution (batch_code, code, name, province)
-    select 'T8', '08' || (9 + n), '测试学院' || n, '河南省'
+    select 'X8', '08' || (9 + n), '测试学院' || n, '河南省'
       from generate_series(1, $FILLERS) n;
     insert into heao.major (batch_code, inst_code, code, name, plan,
                             tuition, years, restrictions, note)
-    values ('T8', '0801', '01', '计算机应用技术', 12, 4400, 3, '{}',
+    values ('X8', '0801', '01', '计算机应用技术', 12, 4400, 3, '{}',
             '对口计算机类'),
-           ('T8', '0801', '02', '机电一体化', 3, 5000, 3,
+           ('X8', '0801', '02', '机电一体化', 3, 5000, 3,
             '{"gender": "M"}', null),
-           ('T8', '0802', '01', '航海技术', 6, 6000, 4,
+           ('X8', '0802', '01', '航海技术', 6, 6000, 4,
             '{"gender": "M"}', null),
-           ('T8', '0803', '01', '电气自动化', 4, 5000, 4,
+           ('X8', '0803', '01', '电气自动化', 4, 5000, 4,
             '{"track": "理"}', null);
     insert into heao.major (batch_code, inst_code, code, name, plan,
                             tuition)
-    select 'T8', '08' || (9 + n), '01', '会计', n, 4000
+    select 'X8', '08' || (9 + n), '01', '会计', n, 4000
       from generate_series(1, $FILLERS) n;
     commit;});
 
@@ -89,7 +89,7 @@ sub filler {
 sub page {
     my ($q, $page, $size, $total, @items) = @_;
 
-    return qq({"batch":"T8","query":"$q","page":$page,"size":$size,)
+    return qq({"batch":"X8","query":"$q","page":$page,"size":$size,)
            . qq("institutions":[) . join(',', @items) . ']'
            . qq(,"total":$total,"pages":@{[ int(($total + $size - 1)
                                                 / $size) ]}});
@@ -118,7 +118,7 @@ __DATA__
 
 === TEST 1: F18 the first page holds what a female 文科 candidate may choose
 --- request
-GET /api/plan/T8?size=10
+GET /api/plan/X8?size=10
 --- more_headers eval
 main::headers(1710)
 --- response_body eval
@@ -128,7 +128,7 @@ main::page('', 1, 10, 1 + $::FILLERS, $::ZZ, map { main::filler($_) } 1 .. 9)
 
 === TEST 2: F18 the last page
 --- request
-GET /api/plan/T8?size=10&page=3
+GET /api/plan/X8?size=10&page=3
 --- more_headers eval
 main::headers(1710)
 --- response_body eval
@@ -138,7 +138,7 @@ main::page('', 3, 10, 1 + $::FILLERS, map { main::filler($_) } 20 .. 25)
 
 === TEST 3: F18 a male 理科 candidate sees the institutions for men and 理科
 --- request
-GET /api/plan/T8?size=3
+GET /api/plan/X8?size=3
 --- more_headers eval
 main::headers(1711)
 --- response_body eval
@@ -154,7 +154,7 @@ main::page('', 1, 3, 3 + $::FILLERS,
 
 === TEST 4: F18 searched by name
 --- request
-GET /api/plan/T8?q=%E9%83%91%E5%B7%9E
+GET /api/plan/X8?q=%E9%83%91%E5%B7%9E
 --- more_headers eval
 main::headers(1710)
 --- response_body eval
@@ -164,7 +164,7 @@ main::page('郑州', 1, 20, 1, $::ZZ)
 
 === TEST 5: F18 searched by code: the codes that begin with it
 --- request
-GET /api/plan/T8?q=081
+GET /api/plan/X8?q=081
 --- more_headers eval
 main::headers(1710)
 --- response_body eval
@@ -174,7 +174,7 @@ main::page('081', 1, 20, 10, map { main::filler($_) } 1 .. 10)
 
 === TEST 6: F18 searched by province: 北京 has nothing for a woman
 --- request
-GET /api/plan/T8?q=%E5%8C%97%E4%BA%AC
+GET /api/plan/X8?q=%E5%8C%97%E4%BA%AC
 --- more_headers eval
 main::headers(1710)
 --- response_body eval
@@ -184,7 +184,7 @@ main::page('北京', 1, 20, 0)
 
 === TEST 7: F18 searched by province: 北京 for a man
 --- request
-GET /api/plan/T8?q=%E5%8C%97%E4%BA%AC
+GET /api/plan/X8?q=%E5%8C%97%E4%BA%AC
 --- more_headers eval
 main::headers(1711)
 --- response_body eval
@@ -196,27 +196,27 @@ main::page('北京', 1, 20, 1,
 
 === TEST 8: F18 an institution opened: the majors she may choose, with plan, tuition and restrictions
 --- request
-GET /api/plan/T8/0801
+GET /api/plan/X8/0801
 --- more_headers eval
 main::headers(1710)
 --- response_body chomp
-{"batch":"T8","code":"0801","name":"郑州测试学院","province":"河南省","plan":12,"majors":[{"code":"01","name":"计算机应用技术","class":"ordinary","plan":12,"tuition":4400,"years":3,"restrictions":{},"note":"对口计算机类"}]}
+{"batch":"X8","code":"0801","name":"郑州测试学院","province":"河南省","plan":12,"majors":[{"code":"01","name":"计算机应用技术","class":"ordinary","plan":12,"tuition":4400,"years":3,"restrictions":{},"note":"对口计算机类"}]}
 
 
 
 === TEST 9: F18 the same institution opened by a man lists the major for men
 --- request
-GET /api/plan/T8/0801
+GET /api/plan/X8/0801
 --- more_headers eval
 main::headers(1711)
 --- response_body chomp
-{"batch":"T8","code":"0801","name":"郑州测试学院","province":"河南省","plan":15,"majors":[{"code":"01","name":"计算机应用技术","class":"ordinary","plan":12,"tuition":4400,"years":3,"restrictions":{},"note":"对口计算机类"},{"code":"02","name":"机电一体化","class":"ordinary","plan":3,"tuition":5000,"years":3,"restrictions":{"gender":"M"}}]}
+{"batch":"X8","code":"0801","name":"郑州测试学院","province":"河南省","plan":15,"majors":[{"code":"01","name":"计算机应用技术","class":"ordinary","plan":12,"tuition":4400,"years":3,"restrictions":{},"note":"对口计算机类"},{"code":"02","name":"机电一体化","class":"ordinary","plan":3,"tuition":5000,"years":3,"restrictions":{"gender":"M"}}]}
 
 
 
 === TEST 10: F18 an institution she may not choose is not found
 --- request
-GET /api/plan/T8/0802
+GET /api/plan/X8/0802
 --- more_headers eval
 main::headers(1710)
 --- error_code: 404
@@ -238,7 +238,7 @@ main::headers(1712)
 
 === TEST 12: F18 F9 a candidate of another type may not query the batch
 --- request
-GET /api/plan/T8
+GET /api/plan/X8
 --- more_headers eval
 main::headers(1712)
 --- error_code: 403
@@ -249,7 +249,7 @@ main::headers(1712)
 
 === TEST 13: F18 a page of 0 is refused
 --- request
-GET /api/plan/T8?page=0
+GET /api/plan/X8?page=0
 --- more_headers eval
 main::headers(1710)
 --- error_code: 400
@@ -260,7 +260,7 @@ main::headers(1710)
 
 === TEST 14: F18 a page size over 50 is refused
 --- request
-GET /api/plan/T8?size=51
+GET /api/plan/X8?size=51
 --- more_headers eval
 main::headers(1710)
 --- error_code: 400
@@ -271,7 +271,7 @@ main::headers(1710)
 
 === TEST 15: F18 a query of invalid UTF-8 is refused
 --- request
-GET /api/plan/T8?q=%E9%83
+GET /api/plan/X8?q=%E9%83
 --- more_headers eval
 main::headers(1710)
 --- error_code: 400
@@ -282,7 +282,7 @@ main::headers(1710)
 
 === TEST 16: F18 the plan query needs a session
 --- request
-GET /api/plan/T8
+GET /api/plan/X8
 --- error_code: 401
 --- response_body_like chomp
 ^\{"error":"unauthenticated"
