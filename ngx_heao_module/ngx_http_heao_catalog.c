@@ -14,6 +14,20 @@
 /* a failed load is not tried again for this long (R2: answer 503 fast) */
 #define NGX_HTTP_HEAO_CATALOG_BACKOFF   1000
 
+/*
+ * B6: each version of the catalog is kept in Redis under its own key for
+ * a day, as the rows PostgreSQL gave, so that of all the workers of all
+ * the nodes one reads PostgreSQL and the others Redis; the lock says who
+ */
+#define NGX_HTTP_HEAO_CATALOG_KEY       "heao:catalog:"
+#define NGX_HTTP_HEAO_CATALOG_LOCKED    ":lock"
+#define NGX_HTTP_HEAO_CATALOG_TTL       "86400"
+#define NGX_HTTP_HEAO_CATALOG_LOCK_TTL  "30"
+#define NGX_HTTP_HEAO_CATALOG_MAGIC     "heao-catalog 1\n"
+#define NGX_HTTP_HEAO_CATALOG_ROWS_MAX  1000000
+#define NGX_HTTP_HEAO_BATCH_COLS        7
+#define NGX_HTTP_HEAO_ENTRY_COLS        13
+
 
 /*
  * Each worker keeps the whole catalog in memory (B6), so a lookup or a
@@ -23,10 +37,32 @@
 
 typedef enum {
     NGX_HTTP_HEAO_CATALOG_IDLE = 0,
-    NGX_HTTP_HEAO_CATALOG_VERSION,
-    NGX_HTTP_HEAO_CATALOG_BATCHES,
-    NGX_HTTP_HEAO_CATALOG_ENTRIES
+    NGX_HTTP_HEAO_CATALOG_VERSION,              /* PostgreSQL */
+    NGX_HTTP_HEAO_CATALOG_CACHED,               /* Redis: the version's rows */
+    NGX_HTTP_HEAO_CATALOG_LOCK,                 /* Redis: who reads them */
+    NGX_HTTP_HEAO_CATALOG_BATCHES,              /* PostgreSQL */
+    NGX_HTTP_HEAO_CATALOG_ENTRIES               /* PostgreSQL */
 } ngx_http_heao_catalog_state_e;
+
+
+/*
+ * Rows of the catalog, from PostgreSQL or unpacked from Redis: each cell
+ * NUL-terminated; SQL null is ngx_http_heao_catalog_null
+ */
+typedef struct {
+    ngx_str_t                      *cells;      /* row after row */
+    ngx_uint_t                      nrows;
+    ngx_uint_t                      ncols;
+} ngx_http_heao_rows_t;
+
+#define ngx_http_heao_cell_str(res, i, c)                                     \
+    (&(res)->cells[(ngx_uint_t) (i) * (res)->ncols + (c)])
+#define ngx_http_heao_cell(res, i, c)                                         \
+    ((char *) ngx_http_heao_cell_str(res, i, c)->data)
+#define ngx_http_heao_cell_len(res, i, c)                                     \
+    ngx_http_heao_cell_str(res, i, c)->len
+#define ngx_http_heao_cell_null(res, i, c)                                    \
+    (ngx_http_heao_cell_str(res, i, c)->data == ngx_http_heao_catalog_null)
 
 
 typedef struct {
@@ -34,6 +70,12 @@ typedef struct {
     ngx_http_heao_catalog_t        *current;
     ngx_http_heao_catalog_t        *next;       /* being built */
     ngx_http_heao_pg_op_t          *op;
+    ngx_http_heao_redis_op_t       *rop;        /* CACHED or LOCK */
+    ngx_http_heao_redis_op_t       *sop;        /* storing a version */
+    u_char                         *blob;       /* the version packed */
+    size_t                          blob_len;
+    size_t                          blob_size;
+    ngx_uint_t                      store;      /* pack what is read */
     ngx_msec_t                      failed;     /* when a load last failed */
     ngx_msec_t                      refresh;
     ngx_event_t                     timer;
@@ -47,12 +89,12 @@ static void ngx_http_heao_catalog_timer(ngx_event_t *ev);
 static void ngx_http_heao_catalog_result(void *data, ngx_int_t rc,
     PGresult *res);
 static ngx_int_t ngx_http_heao_catalog_version(PGresult *res);
-static ngx_int_t ngx_http_heao_catalog_batches(PGresult *res);
+static ngx_int_t ngx_http_heao_catalog_batches(ngx_http_heao_rows_t *res);
 static ngx_int_t ngx_http_heao_catalog_shape(ngx_http_heao_catalog_t *cat,
     ngx_http_heao_batch_t *b, const char *text);
 static ngx_int_t ngx_http_heao_catalog_types(ngx_http_heao_catalog_t *cat,
     ngx_http_heao_batch_t *b, const char *text);
-static ngx_int_t ngx_http_heao_catalog_entries(PGresult *res);
+static ngx_int_t ngx_http_heao_catalog_entries(ngx_http_heao_rows_t *res);
 static ngx_int_t ngx_http_heao_catalog_limits(ngx_pool_t *pool,
     ngx_http_heao_major_t *mj, const char *text);
 static ngx_int_t ngx_http_heao_catalog_list(ngx_pool_t *pool, ngx_str_t *dst,
@@ -65,7 +107,22 @@ static void ngx_http_heao_catalog_finish(ngx_int_t rc);
 static void ngx_http_heao_catalog_free(ngx_http_heao_catalog_t *cat);
 static void ngx_http_heao_catalog_cleanup(void *data);
 static ngx_int_t ngx_http_heao_catalog_copy(ngx_pool_t *pool, ngx_str_t *dst,
-    PGresult *res, int row, int col);
+    ngx_http_heao_rows_t *res, int row, int col);
+static ngx_int_t ngx_http_heao_catalog_new(int64_t version);
+static void ngx_http_heao_catalog_redis(ngx_http_heao_catalog_state_e state);
+static void ngx_http_heao_catalog_cached(void *data, ngx_int_t rc,
+    redisReply *reply);
+static void ngx_http_heao_catalog_from_pg(ngx_uint_t store);
+static void ngx_http_heao_catalog_swap(const char *from);
+static ngx_int_t ngx_http_heao_catalog_pg_rows(PGresult *res,
+    ngx_http_heao_rows_t *rows);
+static void ngx_http_heao_catalog_pack(ngx_http_heao_rows_t *rows);
+static ngx_int_t ngx_http_heao_catalog_unpack(const char *str, size_t len);
+static ngx_int_t ngx_http_heao_catalog_unpack_rows(u_char **pp, u_char *last,
+    ngx_http_heao_rows_t *rows, ngx_uint_t ncols);
+static void ngx_http_heao_catalog_store(void);
+static void ngx_http_heao_catalog_stored(void *data, ngx_int_t rc,
+    redisReply *reply);
 static ngx_int_t ngx_http_heao_code(ngx_str_t *code, size_t len);
 
 
@@ -84,6 +141,8 @@ static const char  *ngx_http_heao_class_keys[] = {
 
 
 static ngx_http_heao_catalog_loader_t  ngx_http_heao_catalog_loader;
+
+static u_char  ngx_http_heao_catalog_null[] = "";
 
 
 ngx_int_t
@@ -122,6 +181,21 @@ ngx_http_heao_catalog_done(void)
     if (ld->op) {
         ngx_http_heao_pg_cancel(ld->op);
         ld->op = NULL;
+    }
+
+    if (ld->rop) {
+        ngx_http_heao_redis_cancel(ld->rop);
+        ld->rop = NULL;
+    }
+
+    if (ld->sop) {
+        ngx_http_heao_redis_cancel(ld->sop);
+        ld->sop = NULL;
+    }
+
+    if (ld->blob) {
+        ngx_free(ld->blob);
+        ld->blob = NULL;
     }
 
     ngx_http_heao_catalog_free(ld->next);
@@ -282,7 +356,17 @@ ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
                       "class", ngx_http_heao_class_keys[mj->cls],
                       "restrictions", ngx_http_heao_catalog_limits_json(mj));
 
-        if (m == NULL || json_array_append_new(majors, m) != 0) {
+        if (m == NULL
+            || (mj->group.len
+                && json_object_set_new(m, "group",
+                       json_stringn((char *) mj->group.data, mj->group.len))
+                   != 0)
+            || json_array_append_new(majors, m) != 0)
+        {
+            if (m) {
+                json_decref(m);
+            }
+
             json_decref(json);
             return NGX_ERROR;
         }
@@ -301,6 +385,42 @@ ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
     json_decref(json);
 
     return NGX_OK;
+}
+
+
+/* F18: a major as the plan query lists it */
+
+json_t *
+ngx_http_heao_catalog_major_json(ngx_http_heao_major_t *mj)
+{
+    json_t  *m;
+
+    m = json_pack("{s:s%, s:s%, s:s, s:I, s:I, s:I, s:o}",
+                  "code", mj->code.data, mj->code.len,
+                  "name", mj->name.data, mj->name.len,
+                  "class", ngx_http_heao_class_keys[mj->cls],
+                  "plan", (json_int_t) mj->plan,
+                  "tuition", (json_int_t) mj->tuition,
+                  "years", (json_int_t) mj->years,
+                  "restrictions", ngx_http_heao_catalog_limits_json(mj));
+    if (m == NULL) {
+        return NULL;
+    }
+
+    if ((mj->group.len
+         && json_object_set_new(m, "group",
+                json_stringn((char *) mj->group.data, mj->group.len))
+            != 0)
+        || (mj->note.len
+            && json_object_set_new(m, "note",
+                   json_stringn((char *) mj->note.data, mj->note.len))
+               != 0))
+    {
+        json_decref(m);
+        return NULL;
+    }
+
+    return m;
 }
 
 
@@ -362,6 +482,8 @@ ngx_http_heao_catalog_result(void *data, ngx_int_t rc, PGresult *res)
 {
     ngx_http_heao_catalog_loader_t  *ld = data;
 
+    ngx_http_heao_rows_t  rows;
+
     ld->op = NULL;
 
     if (rc != NGX_OK) {
@@ -383,13 +505,21 @@ ngx_http_heao_catalog_result(void *data, ngx_int_t rc, PGresult *res)
         }
 
         if (rc == NGX_OK) {
-            ngx_http_heao_catalog_start(NGX_HTTP_HEAO_CATALOG_BATCHES);
+            /* B6: another worker or node may have read it already */
+            ngx_http_heao_catalog_redis(NGX_HTTP_HEAO_CATALOG_CACHED);
+            return;
         }
 
         break;
 
     case NGX_HTTP_HEAO_CATALOG_BATCHES:
-        rc = ngx_http_heao_catalog_batches(res);
+        rc = ngx_http_heao_catalog_pg_rows(res, &rows);
+
+        if (rc == NGX_OK) {
+            rc = ngx_http_heao_catalog_batches(&rows);
+            ngx_http_heao_catalog_pack(&rows);
+            ngx_free(rows.cells);
+        }
 
         if (rc == NGX_OK) {
             ngx_http_heao_catalog_start(NGX_HTTP_HEAO_CATALOG_ENTRIES);
@@ -398,22 +528,17 @@ ngx_http_heao_catalog_result(void *data, ngx_int_t rc, PGresult *res)
         break;
 
     default: /* NGX_HTTP_HEAO_CATALOG_ENTRIES */
-        rc = ngx_http_heao_catalog_entries(res);
+        rc = ngx_http_heao_catalog_pg_rows(res, &rows);
 
         if (rc == NGX_OK) {
-            /* requests still holding the old one free it when done */
+            rc = ngx_http_heao_catalog_entries(&rows);
+            ngx_http_heao_catalog_pack(&rows);
+            ngx_free(rows.cells);
+        }
 
-            if (ld->current && ld->current->refs == 0) {
-                ngx_http_heao_catalog_free(ld->current);
-            }
-
-            ld->current = ld->next;
-            ld->next = NULL;
-
-            ngx_log_error(NGX_LOG_NOTICE, ld->log, 0,
-                          "heao catalog: version %L loaded, %ui batches",
-                          ld->current->version, ld->current->nbatches);
-
+        if (rc == NGX_OK) {
+            ngx_http_heao_catalog_store();
+            ngx_http_heao_catalog_swap("postgresql");
             ngx_http_heao_catalog_finish(NGX_OK);
             return;
         }
@@ -425,6 +550,553 @@ ngx_http_heao_catalog_result(void *data, ngx_int_t rc, PGresult *res)
 }
 
 
+/* B6: the version's rows from Redis (CACHED), or the right to read them */
+
+static void
+ngx_http_heao_catalog_redis(ngx_http_heao_catalog_state_e state)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    int          i, argc;
+    u_char      *p;
+    u_char       key[sizeof(NGX_HTTP_HEAO_CATALOG_KEY) + NGX_INT64_LEN
+                     + sizeof(NGX_HTTP_HEAO_CATALOG_LOCKED)];
+    size_t       lens[6];
+    const char  *argv[6];
+
+    p = ngx_sprintf(key, NGX_HTTP_HEAO_CATALOG_KEY "%L", ld->next->version);
+
+    if (state == NGX_HTTP_HEAO_CATALOG_CACHED) {
+        argc = 2;
+        argv[0] = "GET";
+
+    } else {
+        p = ngx_cpymem(p, NGX_HTTP_HEAO_CATALOG_LOCKED,
+                       sizeof(NGX_HTTP_HEAO_CATALOG_LOCKED) - 1);
+
+        argc = 6;
+        argv[0] = "SET";
+        argv[2] = "1";
+        argv[3] = "NX";
+        argv[4] = "EX";
+        argv[5] = NGX_HTTP_HEAO_CATALOG_LOCK_TTL;
+    }
+
+    argv[1] = (const char *) key;
+
+    for (i = 0; i < argc; i++) {
+        lens[i] = (i == 1) ? (size_t) (p - key) : ngx_strlen(argv[i]);
+    }
+
+    ld->state = state;
+    ld->rop = ngx_http_heao_redis_command(ngx_http_heao_worker.redis, argc,
+                                          argv, lens,
+                                          ngx_http_heao_catalog_cached, ld,
+                                          ld->log);
+    if (ld->rop == NULL) {
+        ngx_http_heao_catalog_from_pg(0);
+    }
+}
+
+
+static void
+ngx_http_heao_catalog_cached(void *data, ngx_int_t rc, redisReply *reply)
+{
+    ngx_http_heao_catalog_loader_t  *ld = data;
+
+    ld->rop = NULL;
+
+    if (ld->state == NGX_HTTP_HEAO_CATALOG_CACHED) {
+
+        if (rc == NGX_OK && reply->type == REDIS_REPLY_STRING) {
+            if (ngx_http_heao_catalog_unpack(reply->str, reply->len)
+                == NGX_OK)
+            {
+                ngx_http_heao_catalog_swap("redis");
+                ngx_http_heao_catalog_finish(NGX_OK);
+                return;
+            }
+
+            ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                          "heao catalog: version %L in redis is unreadable,"
+                          " reading postgresql", ld->next->version);
+
+            if (ngx_http_heao_catalog_new(ld->next->version) != NGX_OK) {
+                ngx_http_heao_catalog_finish(NGX_ERROR);
+                return;
+            }
+
+            ngx_http_heao_catalog_from_pg(1);
+            return;
+        }
+
+        if (rc == NGX_OK && reply->type == REDIS_REPLY_NIL) {
+            ngx_http_heao_catalog_redis(NGX_HTTP_HEAO_CATALOG_LOCK);
+            return;
+        }
+
+        /* Redis is away: PostgreSQL alone */
+
+        ngx_http_heao_catalog_from_pg(0);
+        return;
+    }
+
+    /* NGX_HTTP_HEAO_CATALOG_LOCK */
+
+    if (rc == NGX_OK && reply->type == REDIS_REPLY_STATUS) {
+        ngx_http_heao_catalog_from_pg(1);
+        return;
+    }
+
+    if (rc == NGX_OK && reply->type == REDIS_REPLY_NIL && ld->current) {
+
+        /* another worker reads it: the current one serves until then */
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ld->log, 0,
+                       "heao catalog: version %L is being read elsewhere",
+                       ld->next->version);
+
+        ngx_http_heao_catalog_free(ld->next);
+        ld->next = NULL;
+        ngx_http_heao_catalog_finish(NGX_OK);
+        return;
+    }
+
+    ngx_http_heao_catalog_from_pg(0);
+}
+
+
+/* reads the catalog from PostgreSQL; store: then keeps it in Redis */
+
+static void
+ngx_http_heao_catalog_from_pg(ngx_uint_t store)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    ld->store = store;
+    ld->blob_len = 0;
+
+    ngx_http_heao_catalog_start(NGX_HTTP_HEAO_CATALOG_BATCHES);
+
+    if (ld->state == NGX_HTTP_HEAO_CATALOG_IDLE) {
+        ngx_http_heao_catalog_finish(NGX_ERROR);
+    }
+}
+
+
+static void
+ngx_http_heao_catalog_swap(const char *from)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    /* requests still holding the old one free it when done */
+
+    if (ld->current && ld->current->refs == 0) {
+        ngx_http_heao_catalog_free(ld->current);
+    }
+
+    ld->current = ld->next;
+    ld->next = NULL;
+
+    ngx_log_error(NGX_LOG_NOTICE, ld->log, 0,
+                  "heao catalog: version %L loaded from %s, %ui batches",
+                  ld->current->version, from, ld->current->nbatches);
+}
+
+
+/* the rows of a result, pointing into it */
+
+static ngx_int_t
+ngx_http_heao_catalog_pg_rows(PGresult *res, ngx_http_heao_rows_t *rows)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    int         i, j;
+    ngx_str_t  *c;
+
+    rows->nrows = PQntuples(res);
+    rows->ncols = PQnfields(res);
+
+    rows->cells = ngx_alloc(ngx_max(rows->nrows * rows->ncols, 1)
+                            * sizeof(ngx_str_t), ld->log);
+    if (rows->cells == NULL) {
+        return NGX_ERROR;
+    }
+
+    c = rows->cells;
+
+    for (i = 0; i < (int) rows->nrows; i++) {
+        for (j = 0; j < (int) rows->ncols; j++, c++) {
+            if (PQgetisnull(res, i, j)) {
+                c->data = ngx_http_heao_catalog_null;
+                c->len = 0;
+
+            } else {
+                c->data = (u_char *) PQgetvalue(res, i, j);
+                c->len = PQgetlength(res, i, j);
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * B6: appends rows to the version's text for Redis: "nrows\tncols\n",
+ * then the cells as COPY's text format writes them (\N for null, \t, \n,
+ * \r and \\ escaped), a tab between cells and a newline after each row.
+ * A failure drops the text: the version is then not kept in Redis.
+ */
+
+static void
+ngx_http_heao_catalog_pack(ngx_http_heao_rows_t *rows)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    u_char      *p, *q, *last, *nb;
+    size_t       size;
+    ngx_str_t   *c;
+    ngx_uint_t   i, n;
+
+    if (!ld->store) {
+        return;
+    }
+
+    n = rows->nrows * rows->ncols;
+    size = sizeof(NGX_HTTP_HEAO_CATALOG_MAGIC) + 2 * NGX_INT_T_LEN + 2;
+
+    for (i = 0; i < n; i++) {
+        size += 2 * rows->cells[i].len + 3;
+    }
+
+    if (ld->blob_len + size > ld->blob_size) {
+        nb = ngx_alloc(ld->blob_len + size, ld->log);
+        if (nb == NULL) {
+            goto failed;
+        }
+
+        if (ld->blob) {
+            ngx_memcpy(nb, ld->blob, ld->blob_len);
+            ngx_free(ld->blob);
+        }
+
+        ld->blob = nb;
+        ld->blob_size = ld->blob_len + size;
+    }
+
+    p = ld->blob + ld->blob_len;
+
+    if (ld->blob_len == 0) {
+        p = ngx_cpymem(p, NGX_HTTP_HEAO_CATALOG_MAGIC,
+                       sizeof(NGX_HTTP_HEAO_CATALOG_MAGIC) - 1);
+    }
+
+    p = ngx_sprintf(p, "%ui\t%ui\n", rows->nrows, rows->ncols);
+
+    for (i = 0; i < n; i++) {
+        c = &rows->cells[i];
+
+        if (c->data == ngx_http_heao_catalog_null) {
+            *p++ = '\\';
+            *p++ = 'N';
+
+        } else {
+            last = c->data + c->len;
+
+            for (q = c->data; q < last; q++) {
+                switch (*q) {
+
+                case '\t':
+                    *p++ = '\\';
+                    *p++ = 't';
+                    break;
+
+                case '\n':
+                    *p++ = '\\';
+                    *p++ = 'n';
+                    break;
+
+                case '\r':
+                    *p++ = '\\';
+                    *p++ = 'r';
+                    break;
+
+                case '\\':
+                    *p++ = '\\';
+                    *p++ = '\\';
+                    break;
+
+                default:
+                    *p++ = *q;
+                }
+            }
+        }
+
+        *p++ = (i % rows->ncols == rows->ncols - 1) ? '\n' : '\t';
+    }
+
+    ld->blob_len = p - ld->blob;
+
+    return;
+
+failed:
+
+    ld->store = 0;
+    ld->blob_len = 0;
+}
+
+
+/* builds ld->next from the text Redis kept; NGX_ERROR if it is unreadable */
+
+static ngx_int_t
+ngx_http_heao_catalog_unpack(const char *str, size_t len)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    u_char                *buf, *p, *last;
+    ngx_int_t              rc;
+    ngx_http_heao_rows_t   rows;
+
+    if (len < sizeof(NGX_HTTP_HEAO_CATALOG_MAGIC) - 1
+        || ngx_strncmp(str, NGX_HTTP_HEAO_CATALOG_MAGIC,
+                       sizeof(NGX_HTTP_HEAO_CATALOG_MAGIC) - 1)
+           != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    /* unescaped in place: the reply is valid only during the callback */
+
+    buf = ngx_alloc(len, ld->log);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(buf, str, len);
+
+    p = buf + sizeof(NGX_HTTP_HEAO_CATALOG_MAGIC) - 1;
+    last = buf + len;
+    rows.cells = NULL;
+
+    rc = ngx_http_heao_catalog_unpack_rows(&p, last, &rows,
+                                           NGX_HTTP_HEAO_BATCH_COLS);
+    if (rc == NGX_OK) {
+        rc = ngx_http_heao_catalog_batches(&rows);
+    }
+
+    if (rows.cells) {
+        ngx_free(rows.cells);
+        rows.cells = NULL;
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_heao_catalog_unpack_rows(&p, last, &rows,
+                                               NGX_HTTP_HEAO_ENTRY_COLS);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_heao_catalog_entries(&rows);
+    }
+
+    if (rc == NGX_OK && p != last) {
+        rc = NGX_ERROR;
+    }
+
+    if (rows.cells) {
+        ngx_free(rows.cells);
+    }
+
+    ngx_free(buf);
+
+    return rc;
+}
+
+
+/* one table of the text of ngx_http_heao_catalog_pack(), at least ncols */
+
+static ngx_int_t
+ngx_http_heao_catalog_unpack_rows(u_char **pp, u_char *last,
+    ngx_http_heao_rows_t *rows, ngx_uint_t ncols)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    u_char      *p, *q, *w, *start, sep;
+    ngx_int_t    nr, nc;
+    ngx_str_t   *c;
+    ngx_uint_t   i, n, null;
+
+    p = *pp;
+
+    q = ngx_strlchr(p, last, '\t');
+    if (q == NULL) {
+        return NGX_ERROR;
+    }
+
+    nr = ngx_atoi(p, q - p);
+    p = q + 1;
+
+    q = ngx_strlchr(p, last, '\n');
+    if (q == NULL) {
+        return NGX_ERROR;
+    }
+
+    nc = ngx_atoi(p, q - p);
+    p = q + 1;
+
+    if (nr == NGX_ERROR || nr > NGX_HTTP_HEAO_CATALOG_ROWS_MAX
+        || nc < (ngx_int_t) ncols || nc > 64)
+    {
+        return NGX_ERROR;
+    }
+
+    rows->nrows = nr;
+    rows->ncols = nc;
+    n = rows->nrows * rows->ncols;
+
+    rows->cells = ngx_alloc(ngx_max(n, 1) * sizeof(ngx_str_t), ld->log);
+    if (rows->cells == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        c = &rows->cells[i];
+        start = p;
+        w = p;
+        null = 0;
+
+        while (p < last && *p != '\t' && *p != '\n') {
+
+            if (*p != '\\') {
+                *w++ = *p++;
+                continue;
+            }
+
+            if (p + 1 == last) {
+                return NGX_ERROR;
+            }
+
+            switch (p[1]) {
+
+            case 't':
+                *w++ = '\t';
+                break;
+
+            case 'n':
+                *w++ = '\n';
+                break;
+
+            case 'r':
+                *w++ = '\r';
+                break;
+
+            case '\\':
+                *w++ = '\\';
+                break;
+
+            case 'N':
+                null = 1;
+                break;
+
+            default:
+                return NGX_ERROR;
+            }
+
+            p += 2;
+        }
+
+        if (p == last) {
+            return NGX_ERROR;
+        }
+
+        sep = *p++;
+
+        if (sep != ((i % rows->ncols == rows->ncols - 1) ? '\n' : '\t')
+            || (null && w != start))
+        {
+            return NGX_ERROR;
+        }
+
+        *w = '\0';
+
+        if (null) {
+            c->data = ngx_http_heao_catalog_null;
+            c->len = 0;
+
+        } else {
+            c->data = start;
+            c->len = w - start;
+        }
+    }
+
+    *pp = p;
+
+    return NGX_OK;
+}
+
+
+/* B6: keeps the version read from PostgreSQL in Redis for the others */
+
+static void
+ngx_http_heao_catalog_store(void)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    u_char      *p;
+    u_char       key[sizeof(NGX_HTTP_HEAO_CATALOG_KEY) + NGX_INT64_LEN];
+    size_t       lens[5];
+    const char  *argv[5];
+
+    if (!ld->store || ld->blob_len == 0) {
+        return;
+    }
+
+    p = ngx_sprintf(key, NGX_HTTP_HEAO_CATALOG_KEY "%L", ld->next->version);
+
+    argv[0] = "SET";
+    argv[1] = (const char *) key;
+    argv[2] = (const char *) ld->blob;
+    argv[3] = "EX";
+    argv[4] = NGX_HTTP_HEAO_CATALOG_TTL;
+
+    lens[0] = 3;
+    lens[1] = p - key;
+    lens[2] = ld->blob_len;
+    lens[3] = 2;
+    lens[4] = sizeof(NGX_HTTP_HEAO_CATALOG_TTL) - 1;
+
+    if (ld->sop) {
+        ngx_http_heao_redis_cancel(ld->sop);
+    }
+
+    /* the arguments are copied: the text can go */
+
+    ld->sop = ngx_http_heao_redis_command(ngx_http_heao_worker.redis, 5, argv,
+                                          lens, ngx_http_heao_catalog_stored,
+                                          ld, ld->log);
+
+    ngx_free(ld->blob);
+    ld->blob = NULL;
+    ld->blob_len = 0;
+    ld->blob_size = 0;
+    ld->store = 0;
+}
+
+
+static void
+ngx_http_heao_catalog_stored(void *data, ngx_int_t rc, redisReply *reply)
+{
+    ngx_http_heao_catalog_loader_t  *ld = data;
+
+    ld->sop = NULL;
+
+    if (rc != NGX_OK || reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                      "heao catalog: keeping the catalog in redis failed");
+    }
+}
+
+
 /* NGX_DECLINED when the version is the one loaded */
 
 static ngx_int_t
@@ -432,10 +1104,7 @@ ngx_http_heao_catalog_version(PGresult *res)
 {
     ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
 
-    int64_t                   version;
-    ngx_pool_t               *pool;
-    ngx_pool_cleanup_t       *cln;
-    ngx_http_heao_catalog_t  *cat;
+    int64_t  version;
 
     if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
         ngx_log_error(NGX_LOG_ERR, ld->log, 0,
@@ -449,6 +1118,21 @@ ngx_http_heao_catalog_version(PGresult *res)
     if (ld->current && ld->current->version == version) {
         return NGX_DECLINED;
     }
+
+    return ngx_http_heao_catalog_new(version);
+}
+
+
+/* an empty catalog of the version as ld->next, to be built */
+
+static ngx_int_t
+ngx_http_heao_catalog_new(int64_t version)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    ngx_pool_t               *pool;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_heao_catalog_t  *cat;
 
     pool = ngx_create_pool(16384, ld->log);
     if (pool == NULL) {
@@ -483,7 +1167,7 @@ ngx_http_heao_catalog_version(PGresult *res)
 /* code, name, group_code, opens_at, closes_at, shape, candidate_types */
 
 static ngx_int_t
-ngx_http_heao_catalog_batches(PGresult *res)
+ngx_http_heao_catalog_batches(ngx_http_heao_rows_t *res)
 {
     ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
 
@@ -494,7 +1178,7 @@ ngx_http_heao_catalog_batches(PGresult *res)
 
     cat = ld->next;
     pool = cat->pool;
-    n = PQntuples(res);
+    n = (int) res->nrows;
 
     cat->batches = ngx_pcalloc(pool, (n ? n : 1)
                                      * sizeof(ngx_http_heao_batch_t));
@@ -514,10 +1198,10 @@ ngx_http_heao_catalog_batches(PGresult *res)
             return NGX_ERROR;
         }
 
-        b->opens = ngx_atotm((u_char *) PQgetvalue(res, i, 3),
-                             PQgetlength(res, i, 3));
-        b->closes = ngx_atotm((u_char *) PQgetvalue(res, i, 4),
-                              PQgetlength(res, i, 4));
+        b->opens = ngx_atotm((u_char *) ngx_http_heao_cell(res, i, 3),
+                             ngx_http_heao_cell_len(res, i, 3));
+        b->closes = ngx_atotm((u_char *) ngx_http_heao_cell(res, i, 4),
+                              ngx_http_heao_cell_len(res, i, 4));
 
         if (b->opens == NGX_ERROR || b->closes == NGX_ERROR) {
             ngx_log_error(NGX_LOG_ERR, ld->log, 0,
@@ -526,7 +1210,7 @@ ngx_http_heao_catalog_batches(PGresult *res)
             return NGX_ERROR;
         }
 
-        if (ngx_http_heao_catalog_shape(cat, b, PQgetvalue(res, i, 5))
+        if (ngx_http_heao_catalog_shape(cat, b, ngx_http_heao_cell(res, i, 5))
             != NGX_OK)
         {
             ngx_log_error(NGX_LOG_ERR, ld->log, 0,
@@ -535,7 +1219,7 @@ ngx_http_heao_catalog_batches(PGresult *res)
             return NGX_ERROR;
         }
 
-        if (ngx_http_heao_catalog_types(cat, b, PQgetvalue(res, i, 6))
+        if (ngx_http_heao_catalog_types(cat, b, ngx_http_heao_cell(res, i, 6))
             != NGX_OK)
         {
             ngx_log_error(NGX_LOG_ERR, ld->log, 0,
@@ -612,7 +1296,10 @@ ngx_http_heao_catalog_shape(ngx_http_heao_catalog_t *cat,
         sec->places = places;
         sec->parallel = ngx_strcmp(json_string_value(kind), "parallel") == 0;
         sec->adjust = json_is_true(json_object_get(s, "adjust"));
+        sec->adjust_group = json_is_true(json_object_get(s, "adjust_group"));
     }
+
+    b->plan_query = json_is_true(json_object_get(b->shape, "plan_query"));
 
     return NGX_OK;
 }
@@ -642,11 +1329,11 @@ ngx_http_heao_catalog_types(ngx_http_heao_catalog_t *cat,
 
 /*
  * batch_code, inst_code, inst_name, major_code, major_name, major_class,
- * restrictions
+ * restrictions, province, plan, tuition, years, major_group, note
  */
 
 static ngx_int_t
-ngx_http_heao_catalog_entries(PGresult *res)
+ngx_http_heao_catalog_entries(ngx_http_heao_rows_t *res)
 {
     ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
 
@@ -662,13 +1349,13 @@ ngx_http_heao_catalog_entries(PGresult *res)
 
     cat = ld->next;
     pool = cat->pool;
-    n = PQntuples(res);
+    n = (int) res->nrows;
     b = NULL;
 
     for (i = 0; i < n; i = j) {
 
-        s.data = (u_char *) PQgetvalue(res, i, 0);
-        s.len = PQgetlength(res, i, 0);
+        s.data = (u_char *) ngx_http_heao_cell(res, i, 0);
+        s.len = ngx_http_heao_cell_len(res, i, 0);
 
         if (b == NULL || b->code.len != s.len
             || ngx_strncmp(b->code.data, s.data, s.len) != 0)
@@ -681,8 +1368,8 @@ ngx_http_heao_catalog_entries(PGresult *res)
             }
         }
 
-        s.data = (u_char *) PQgetvalue(res, i, 1);
-        s.len = PQgetlength(res, i, 1);
+        s.data = (u_char *) ngx_http_heao_cell(res, i, 1);
+        s.len = ngx_http_heao_cell_len(res, i, 1);
 
         code = ngx_http_heao_code(&s, 4);
         if (code == NGX_ERROR || b->inst[code]) {
@@ -695,8 +1382,11 @@ ngx_http_heao_catalog_entries(PGresult *res)
         /* the rows of one institution follow each other */
 
         for (j = i; j < n; j++) {
-            if (ngx_strcmp(PQgetvalue(res, j, 0), PQgetvalue(res, i, 0)) != 0
-                || ngx_strcmp(PQgetvalue(res, j, 1), PQgetvalue(res, i, 1))
+            if (ngx_strcmp(ngx_http_heao_cell(res, j, 0),
+                           ngx_http_heao_cell(res, i, 0))
+                != 0
+                || ngx_strcmp(ngx_http_heao_cell(res, j, 1),
+                              ngx_http_heao_cell(res, i, 1))
                    != 0)
             {
                 break;
@@ -715,18 +1405,20 @@ ngx_http_heao_catalog_entries(PGresult *res)
 
         if (ngx_http_heao_catalog_copy(pool, &in->code, res, i, 1) != NGX_OK
             || ngx_http_heao_catalog_copy(pool, &in->name, res, i, 2)
+               != NGX_OK
+            || ngx_http_heao_catalog_copy(pool, &in->province, res, i, 7)
                != NGX_OK)
         {
             return NGX_ERROR;
         }
 
         for (k = i; k < (ngx_uint_t) j; k++) {
-            if (PQgetisnull(res, k, 3)) {
+            if (ngx_http_heao_cell_null(res, k, 3)) {
                 continue;
             }
 
-            s.data = (u_char *) PQgetvalue(res, k, 3);
-            s.len = PQgetlength(res, k, 3);
+            s.data = (u_char *) ngx_http_heao_cell(res, k, 3);
+            s.len = ngx_http_heao_cell_len(res, k, 3);
 
             mcode = ngx_http_heao_code(&s, 2);
             if (mcode == NGX_ERROR || in->index[mcode]) {
@@ -737,7 +1429,7 @@ ngx_http_heao_catalog_entries(PGresult *res)
             }
 
             for (cls = 0; cls < NGX_HTTP_HEAO_CLASS_LAST; cls++) {
-                if (ngx_strcmp(PQgetvalue(res, k, 5),
+                if (ngx_strcmp(ngx_http_heao_cell(res, k, 5),
                                ngx_http_heao_class_keys[cls]) == 0)
                 {
                     break;
@@ -754,7 +1446,8 @@ ngx_http_heao_catalog_entries(PGresult *res)
             mj = &in->majors[in->nmajors++];
             mj->cls = cls;
 
-            if (ngx_http_heao_catalog_limits(pool, mj, PQgetvalue(res, k, 6))
+            if (ngx_http_heao_catalog_limits(pool, mj,
+                                             ngx_http_heao_cell(res, k, 6))
                 != NGX_OK)
             {
                 ngx_log_error(NGX_LOG_ERR, ld->log, 0,
@@ -766,8 +1459,30 @@ ngx_http_heao_catalog_entries(PGresult *res)
             if (ngx_http_heao_catalog_copy(pool, &mj->code, res, k, 3)
                 != NGX_OK
                 || ngx_http_heao_catalog_copy(pool, &mj->name, res, k, 4)
+                   != NGX_OK
+                || ngx_http_heao_catalog_copy(pool, &mj->group, res, k, 11)
+                   != NGX_OK
+                || ngx_http_heao_catalog_copy(pool, &mj->note, res, k, 12)
                    != NGX_OK)
             {
+                return NGX_ERROR;
+            }
+
+            mj->plan = ngx_atoi((u_char *) ngx_http_heao_cell(res, k, 8),
+                                ngx_http_heao_cell_len(res, k, 8));
+            mj->tuition = ngx_atoi((u_char *) ngx_http_heao_cell(res, k, 9),
+                                   ngx_http_heao_cell_len(res, k, 9));
+            mj->years = ngx_atoi((u_char *) ngx_http_heao_cell(res, k, 10),
+                                 ngx_http_heao_cell_len(res, k, 10));
+
+            if (mj->plan == (ngx_uint_t) NGX_ERROR
+                || mj->tuition == (ngx_uint_t) NGX_ERROR
+                || mj->years == (ngx_uint_t) NGX_ERROR)
+            {
+                ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                              "heao catalog: major \"%V\" of \"%V\" has"
+                              " a bad plan, tuition or years",
+                              &s, &in->code);
                 return NGX_ERROR;
             }
 
@@ -775,6 +1490,27 @@ ngx_http_heao_catalog_entries(PGresult *res)
         }
 
         b->inst[code] = in;
+        b->ninst++;
+    }
+
+    /* F18: each batch's institutions in code order, for the plan query */
+
+    for (i = 0; i < (int) cat->nbatches; i++) {
+        b = &cat->batches[i];
+
+        b->list = ngx_palloc(pool, (b->ninst ? b->ninst : 1)
+                                   * sizeof(ngx_http_heao_inst_t *));
+        if (b->list == NULL) {
+            return NGX_ERROR;
+        }
+
+        k = 0;
+
+        for (code = 0; code < NGX_HTTP_HEAO_INST_CODES; code++) {
+            if (b->inst[code]) {
+                b->list[k++] = b->inst[code];
+            }
+        }
     }
 
     return NGX_OK;
@@ -1097,17 +1833,17 @@ ngx_http_heao_catalog_cleanup(void *data)
 
 
 static ngx_int_t
-ngx_http_heao_catalog_copy(ngx_pool_t *pool, ngx_str_t *dst, PGresult *res,
-    int row, int col)
+ngx_http_heao_catalog_copy(ngx_pool_t *pool, ngx_str_t *dst,
+    ngx_http_heao_rows_t *res, int row, int col)
 {
-    dst->len = PQgetlength(res, row, col);
+    dst->len = ngx_http_heao_cell_len(res, row, col);
 
     dst->data = ngx_pnalloc(pool, dst->len + 1);
     if (dst->data == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(dst->data, PQgetvalue(res, row, col), dst->len + 1);
+    ngx_memcpy(dst->data, ngx_http_heao_cell(res, row, col), dst->len + 1);
 
     return NGX_OK;
 }

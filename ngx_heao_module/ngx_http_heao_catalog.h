@@ -49,12 +49,18 @@ typedef struct {
     ngx_str_t                    name;
     ngx_http_heao_class_e        cls;
     ngx_http_heao_limits_t      *limits;        /* NULL: none */
+    ngx_str_t                    group;         /* 专业组 (F7), or empty */
+    ngx_str_t                    note;
+    ngx_uint_t                   plan;
+    ngx_uint_t                   tuition;
+    ngx_uint_t                   years;
 } ngx_http_heao_major_t;
 
 
 typedef struct {
     ngx_str_t                    code;
     ngx_str_t                    name;
+    ngx_str_t                    province;
     ngx_http_heao_major_t       *majors;
     ngx_uint_t                   nmajors;
     u_char                       index[NGX_HTTP_HEAO_MAJOR_CODES];
@@ -68,6 +74,7 @@ typedef struct {
     ngx_uint_t                   places;        /* majors a slot */
     unsigned                     parallel:1;
     unsigned                     adjust:1;
+    unsigned                     adjust_group:1; /* F7: within 专业组 */
 } ngx_http_heao_section_t;
 
 
@@ -82,6 +89,9 @@ typedef struct {
     ngx_http_heao_section_t     *sections;
     ngx_uint_t                   nsections;
     ngx_http_heao_inst_t       **inst;          /* by code */
+    ngx_http_heao_inst_t       **list;          /* in code order */
+    ngx_uint_t                   ninst;
+    unsigned                     plan_query:1;  /* F18 */
 } ngx_http_heao_batch_t;
 
 
@@ -121,6 +131,9 @@ ngx_http_heao_major_t *ngx_http_heao_catalog_major(ngx_http_heao_inst_t *in,
     ngx_str_t *code);
 ngx_int_t ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
     ngx_http_heao_batch_t *b, ngx_http_heao_inst_t *in);
+
+/* F18: a major with plan, tuition, years, class, group and restrictions */
+json_t *ngx_http_heao_catalog_major_json(ngx_http_heao_major_t *mj);
 
 /* the version of the worker's catalog, 0 before the first load */
 int64_t ngx_http_heao_catalog_loaded(void);

@@ -18,6 +18,9 @@
 #define NGX_HTTP_HEAO_BROWSE_KEY        "heao:b:"
 #define NGX_HTTP_HEAO_BROWSE_GEN        "heao:bg:"
 #define NGX_HTTP_HEAO_BROWSE_TTL        300     /* seconds */
+#define NGX_HTTP_HEAO_PLAN_PAGE         20      /* F18: institutions a page */
+#define NGX_HTTP_HEAO_PLAN_PAGE_MAX     50
+#define NGX_HTTP_HEAO_PLAN_QUERY_MAX    64      /* bytes searched for */
 
 
 /* the steps that every fill action shares */
@@ -69,6 +72,15 @@ static ngx_uint_t ngx_http_heao_valid_uuid(const char *s);
 static char *ngx_http_heao_cstr(ngx_pool_t *pool, ngx_str_t *s);
 static ngx_int_t ngx_http_heao_device(ngx_http_request_t *r,
     ngx_str_t *device);
+static ngx_int_t ngx_http_heao_plan_start(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+static ngx_int_t ngx_http_heao_plan_args(ngx_http_request_t *r, ngx_str_t *q,
+    ngx_int_t *page, ngx_int_t *size);
+static ngx_uint_t ngx_http_heao_plan_match(ngx_http_heao_inst_t *in,
+    ngx_str_t *q);
+static ngx_uint_t ngx_http_heao_plan_choosable(
+    ngx_http_heao_profile_t *profile, ngx_http_heao_inst_t *in,
+    ngx_uint_t *plan, ngx_uint_t *majors);
 
 
 static ngx_str_t  ngx_http_heao_reasons[][2] = {
@@ -1002,4 +1014,333 @@ ngx_http_heao_device(ngx_http_request_t *r, ngx_str_t *device)
     device->len = q - device->data;
 
     return NGX_OK;
+}
+
+
+/*
+ * F18: the plan query of a batch that offers it (对口, 专升本,
+ * 征集).  The batch's institutions that this candidate may choose,
+ * searched by code, name or province and paged; answered from the
+ * worker's catalog.
+ */
+
+ngx_int_t
+ngx_http_heao_plan(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    json_t                 *json, *list, *it;
+    ngx_int_t               rc, page, size;
+    ngx_str_t               q;
+    ngx_uint_t              i, total, from, plan, majors;
+    ngx_http_heao_inst_t   *in;
+    ngx_http_heao_fill_t   *fl;
+    ngx_http_heao_batch_t  *b;
+
+    rc = ngx_http_heao_plan_start(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    fl = ctx->data;
+    b = fl->batch;
+
+    rc = ngx_http_heao_plan_args(r, &q, &page, &size);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    list = json_array();
+    json = json_pack("{s:s%, s:s%, s:I, s:I, s:o}",
+                     "batch", b->code.data, b->code.len,
+                     "query", q.data, q.len,
+                     "page", (json_int_t) page, "size", (json_int_t) size,
+                     "institutions", list);
+    if (json == NULL) {
+        return NGX_ERROR;
+    }
+
+    total = 0;
+    from = (ngx_uint_t) ((page - 1) * size);
+
+    for (i = 0; i < b->ninst; i++) {
+        in = b->list[i];
+
+        if (!ngx_http_heao_plan_match(in, &q)
+            || !ngx_http_heao_plan_choosable(&fl->profile, in, &plan,
+                                             &majors))
+        {
+            continue;
+        }
+
+        if (total++ < from || total > from + (ngx_uint_t) size) {
+            continue;
+        }
+
+        it = json_pack("{s:s%, s:s%, s:s%, s:I, s:I}",
+                       "code", in->code.data, in->code.len,
+                       "name", in->name.data, in->name.len,
+                       "province", in->province.data, in->province.len,
+                       "plan", (json_int_t) plan,
+                       "majors", (json_int_t) majors);
+
+        if (it == NULL || json_array_append_new(list, it) != 0) {
+            json_decref(json);
+            return NGX_ERROR;
+        }
+    }
+
+    if (json_object_set_new(json, "total", json_integer(total)) != 0
+        || json_object_set_new(json, "pages",
+                               json_integer((total + size - 1) / size))
+           != 0)
+    {
+        json_decref(json);
+        return NGX_ERROR;
+    }
+
+    return ngx_http_heao_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+/* F18: opening an institution lists the majors this candidate may choose */
+
+ngx_int_t
+ngx_http_heao_plan_inst(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    json_t                 *json, *list, *m;
+    ngx_int_t               rc;
+    ngx_uint_t              i, plan, majors;
+    ngx_http_heao_inst_t   *in;
+    ngx_http_heao_fill_t   *fl;
+    ngx_http_heao_major_t  *mj;
+    ngx_http_heao_batch_t  *b;
+
+    rc = ngx_http_heao_plan_start(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    fl = ctx->data;
+    b = fl->batch;
+
+    in = ngx_http_heao_catalog_inst(b, &ctx->arg[1]);
+
+    if (in == NULL
+        || !ngx_http_heao_plan_choosable(&fl->profile, in, &plan, &majors))
+    {
+        return ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                        "institution",
+                                        "本批次没有您可以填报的"
+                                        "这个院校代号");
+    }
+
+    list = json_array();
+    json = json_pack("{s:s%, s:s%, s:s%, s:s%, s:I, s:o}",
+                     "batch", b->code.data, b->code.len,
+                     "code", in->code.data, in->code.len,
+                     "name", in->name.data, in->name.len,
+                     "province", in->province.data, in->province.len,
+                     "plan", (json_int_t) plan,
+                     "majors", list);
+    if (json == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < in->nmajors; i++) {
+        mj = &in->majors[i];
+
+        if (!ngx_http_heao_rules_may_choose(&fl->profile, mj)) {
+            continue;
+        }
+
+        m = ngx_http_heao_catalog_major_json(mj);
+
+        if (m == NULL || json_array_append_new(list, m) != 0) {
+            json_decref(json);
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_heao_send_json(r, NGX_HTTP_OK, json);
+}
+
+
+/*
+ * The catalog, the session and the profile of a plan query; the batch
+ * must offer it and take this candidate's type.  NGX_OK, or NGX_DONE: it
+ * waits, or it answered.
+ */
+
+static ngx_int_t
+ngx_http_heao_plan_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t              rc;
+    ngx_http_heao_fill_t  *fl;
+
+    rc = ngx_http_heao_fill_start(r, ctx, 0);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    fl = ctx->data;
+
+    if (!fl->batch->plan_query) {
+        return ngx_http_heao_answer(r,
+                   ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND,
+                                            "not_found", "batch",
+                                            "本批次不提供计划查询"));
+    }
+
+    rc = ngx_http_heao_fill_profile(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (!ngx_http_heao_rules_may_fill(fl->batch, &fl->profile)) {
+        return ngx_http_heao_answer(r,
+                   ngx_http_heao_send_error(r, NGX_HTTP_FORBIDDEN,
+                                            "not_eligible", "batch",
+                                            "您的考生类别不能填报"
+                                            "本批次"));
+    }
+
+    return NGX_OK;
+}
+
+
+/* q (up to 64 bytes), page (from 1) and size (1 to 50, 20 if not given) */
+
+static ngx_int_t
+ngx_http_heao_plan_args(ngx_http_request_t *r, ngx_str_t *q, ngx_int_t *page,
+    ngx_int_t *size)
+{
+    u_char     *dst, *src, *last;
+    uint32_t    u;
+    ngx_str_t   v;
+
+    *page = 1;
+    *size = NGX_HTTP_HEAO_PLAN_PAGE;
+    ngx_str_set(q, "");
+
+    if (ngx_http_arg(r, (u_char *) "q", 1, &v) == NGX_OK && v.len) {
+        if (v.len > 3 * NGX_HTTP_HEAO_PLAN_QUERY_MAX) {
+            goto bad_q;
+        }
+
+        q->data = ngx_pnalloc(r->pool, v.len);
+        if (q->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        dst = q->data;
+        src = v.data;
+
+        ngx_unescape_uri(&dst, &src, v.len, NGX_UNESCAPE_URI);
+
+        q->len = dst - q->data;
+
+        if (q->len > NGX_HTTP_HEAO_PLAN_QUERY_MAX) {
+            goto bad_q;
+        }
+
+        /* R1: the query goes back in the answer, so it is UTF-8 */
+
+        src = q->data;
+        last = q->data + q->len;
+
+        while (src < last) {
+            if (*src < 0x20 || *src == 0x7f) {
+                goto bad_q;
+            }
+
+            if (*src < 0x80) {
+                src++;
+                continue;
+            }
+
+            u = ngx_utf8_decode(&src, last - src);
+
+            if (u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)) {
+                goto bad_q;
+            }
+        }
+    }
+
+    if (ngx_http_arg(r, (u_char *) "page", 4, &v) == NGX_OK) {
+        *page = ngx_atoi(v.data, v.len);
+
+        if (*page < 1 || *page > NGX_HTTP_HEAO_INST_CODES) {
+            return ngx_http_heao_bad_field(r, "page", "页码应为正整数");
+        }
+    }
+
+    if (ngx_http_arg(r, (u_char *) "size", 4, &v) == NGX_OK) {
+        *size = ngx_atoi(v.data, v.len);
+
+        if (*size < 1 || *size > NGX_HTTP_HEAO_PLAN_PAGE_MAX) {
+            return ngx_http_heao_bad_field(r, "size",
+                                           "每页条数应为1到50");
+        }
+    }
+
+    return NGX_OK;
+
+bad_q:
+
+    return ngx_http_heao_bad_field(r, "q",
+                                   "查询内容应为不超过64字节的"
+                                   "文字");
+}
+
+
+/* the code begins with q, or the name or the province holds it */
+
+static ngx_uint_t
+ngx_http_heao_plan_match(ngx_http_heao_inst_t *in, ngx_str_t *q)
+{
+    if (q->len == 0) {
+        return 1;
+    }
+
+    if (q->len <= in->code.len
+        && ngx_strncmp(in->code.data, q->data, q->len) == 0)
+    {
+        return 1;
+    }
+
+    return ngx_strlcasestrn(in->name.data, in->name.data + in->name.len,
+                            q->data, q->len - 1)
+           != NULL
+           || ngx_strlcasestrn(in->province.data,
+                               in->province.data + in->province.len,
+                               q->data, q->len - 1)
+              != NULL;
+}
+
+
+/*
+ * F9 for the plan query: an institution with majors is listed when this
+ * candidate may choose one of them (their plan added up); one without
+ * (专升本 lists institutions only) always is.
+ */
+
+static ngx_uint_t
+ngx_http_heao_plan_choosable(ngx_http_heao_profile_t *profile,
+    ngx_http_heao_inst_t *in, ngx_uint_t *plan, ngx_uint_t *majors)
+{
+    ngx_uint_t              i;
+    ngx_http_heao_major_t  *mj;
+
+    *plan = 0;
+    *majors = 0;
+
+    for (i = 0; i < in->nmajors; i++) {
+        mj = &in->majors[i];
+
+        if (ngx_http_heao_rules_may_choose(profile, mj)) {
+            *plan += mj->plan;
+            (*majors)++;
+        }
+    }
+
+    return in->nmajors == 0 || *majors > 0;
 }

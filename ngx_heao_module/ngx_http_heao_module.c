@@ -369,7 +369,8 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
 
     { "heao_catalog_entries",
       "select batch_code, inst_code, inst_name, major_code, major_name,"
-      " major_class, restrictions from heao.catalog_entries()", 0 },
+      " major_class, restrictions, province, plan, tuition, years,"
+      " major_group, note from heao.catalog_entries()", 0 },
 
     { "heao_fill_state",
       "select heao.fill_state($1::bigint, $2)", 2 },
@@ -474,6 +475,8 @@ static ngx_http_heao_route_t  ngx_http_heao_routes[] = {
     { NGX_HTTP_GET, ngx_string("/api/admissions/*"),
       ngx_http_heao_admissions },
     { NGX_HTTP_GET, ngx_string("/api/entry"), ngx_http_heao_entry },
+    { NGX_HTTP_GET, ngx_string("/api/plan/*"), ngx_http_heao_plan },
+    { NGX_HTTP_GET, ngx_string("/api/plan/*/*"), ngx_http_heao_plan_inst },
     { 0, ngx_null_string, NULL }
 };
 

@@ -310,6 +310,9 @@ ngx_int_t ngx_http_heao_admissions(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_entry(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_plan(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_plan_inst(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
 
 /* ngx_http_heao_fill.c: after a write that changes what browse shows */
 ngx_int_t ngx_http_heao_browse_forget(ngx_http_request_t *r,

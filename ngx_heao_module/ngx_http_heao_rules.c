@@ -30,6 +30,8 @@ static ngx_int_t ngx_http_heao_rules_read_slot(ngx_http_heao_app_t *app,
     ngx_uint_t s, ngx_uint_t j);
 static ngx_int_t ngx_http_heao_rules_slot(ngx_http_request_t *r,
     ngx_http_heao_app_t *app, ngx_uint_t s, ngx_uint_t j);
+static ngx_int_t ngx_http_heao_rules_group(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app, ngx_uint_t s, ngx_uint_t j);
 static ngx_int_t ngx_http_heao_rules_classes(ngx_http_request_t *r,
     ngx_http_heao_app_t *app, ngx_uint_t s, ngx_uint_t j);
 static ngx_int_t ngx_http_heao_rules_ctype(ngx_http_request_t *r,
@@ -439,6 +441,11 @@ ngx_http_heao_rules_slot(ngx_http_request_t *r, ngx_http_heao_app_t *app,
         ngx_http_heao_fail("F1", NGX_HTTP_HEAO_PLACE_ADJUST,
                            "专业调剂只能选择同意或不同意");
 
+    } else if (sec->adjust && sec->adjust_group) {
+        if (ngx_http_heao_rules_group(r, app, s, j) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
     } else if (sec->adjust) {
         if (slot->adjust == NGX_HTTP_HEAO_ADJUST_UNSET) {
             ngx_http_heao_fail("F7", NGX_HTTP_HEAO_PLACE_ADJUST,
@@ -451,6 +458,97 @@ ngx_http_heao_rules_slot(ngx_http_request_t *r, ngx_http_heao_app_t *app,
     }
 
 #undef ngx_http_heao_fail
+
+    return NGX_OK;
+}
+
+
+/*
+ * F7 in the art batches: adjustment is offered only for majors of a major
+ * group (专业组) and reaches only that group.  A slot whose first major is
+ * in a group must say agree or disagree, and then holds majors of that
+ * group only; a slot whose first major is in none has no choice to make.
+ */
+
+static ngx_int_t
+ngx_http_heao_rules_group(ngx_http_request_t *r, ngx_http_heao_app_t *app,
+    ngx_uint_t s, ngx_uint_t j)
+{
+    ngx_uint_t              k, first;
+    ngx_http_heao_slot_t   *slot;
+    ngx_http_heao_major_t  *mj, *fm;
+
+    slot = &app->slots[s][j];
+
+    if (slot->in == NULL) {
+        return NGX_OK;
+    }
+
+    fm = NULL;
+    first = 0;
+
+    for (k = 0; k < slot->nmajors; k++) {
+        mj = ngx_http_heao_catalog_major(slot->in, &slot->majors[k]);
+        if (mj == NULL) {
+            continue;
+        }
+
+        if (fm == NULL) {
+            fm = mj;
+            first = k;
+            continue;
+        }
+
+        if (fm->group.len
+            && slot->adjust != NGX_HTTP_HEAO_ADJUST_UNSET
+            && (mj->group.len != fm->group.len
+                || ngx_strncmp(mj->group.data, fm->group.data,
+                               fm->group.len)
+                   != 0))
+        {
+            if (ngx_http_heao_rules_error(r, app, "F7", s, j, (ngx_int_t) k,
+                    "专业调剂仅在专业组内进行，"
+                    "专业%ui(%V)不在专业%ui所属的"
+                    "专业组%V中",
+                    k + 1, &mj->name, first + 1, &fm->group)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (fm == NULL) {
+        if (slot->adjust == NGX_HTTP_HEAO_ADJUST_UNSET) {
+            return NGX_OK;
+        }
+
+        return ngx_http_heao_rules_error(r, app, "F7", s, j,
+                                         NGX_HTTP_HEAO_PLACE_ADJUST,
+                                         "未填写专业，"
+                                         "不能选择专业调剂");
+    }
+
+    if (fm->group.len == 0) {
+        if (slot->adjust == NGX_HTTP_HEAO_ADJUST_UNSET) {
+            return NGX_OK;
+        }
+
+        return ngx_http_heao_rules_error(r, app, "F7", s, j,
+                                         NGX_HTTP_HEAO_PLACE_ADJUST,
+                                         "专业%ui(%V)不属于专业组，"
+                                         "艺术类专业调剂只适用于"
+                                         "专业组内的专业，请勿选择",
+                                         first + 1, &fm->name);
+    }
+
+    if (slot->adjust == NGX_HTTP_HEAO_ADJUST_UNSET) {
+        return ngx_http_heao_rules_error(r, app, "F7", s, j,
+                                         NGX_HTTP_HEAO_PLACE_ADJUST,
+                                         "请选择是否同意在专业组%V"
+                                         "内调剂专业",
+                                         &fm->group);
+    }
 
     return NGX_OK;
 }
@@ -552,7 +650,11 @@ ngx_http_heao_rules_ctype(ngx_http_request_t *r, ngx_http_heao_app_t *app)
 }
 
 
-/* F9: every restriction of a chosen major (B5) holds for the candidate */
+/*
+ * F9: every restriction of a chosen major (B5) holds for the candidate.
+ * Without app->errors it only decides: NGX_DECLINED at the first that
+ * does not (the plan query, F18).
+ */
 
 static ngx_int_t
 ngx_http_heao_rules_eligible(ngx_http_request_t *r, ngx_http_heao_app_t *app,
@@ -564,6 +666,10 @@ ngx_http_heao_rules_eligible(ngx_http_request_t *r, ngx_http_heao_app_t *app,
     ngx_http_heao_profile_t  *pf;
 
 #define ngx_http_heao_fail(...)                                               \
+    if (app->errors == NULL) {                                                \
+        return NGX_DECLINED;                                                  \
+    }                                                                         \
+                                                                              \
     if (ngx_http_heao_rules_error(r, app, "F9", s, j, place, __VA_ARGS__)     \
         != NGX_OK)                                                            \
     {                                                                         \
@@ -637,6 +743,31 @@ ngx_http_heao_rules_eligible(ngx_http_request_t *r, ngx_http_heao_app_t *app,
 #undef ngx_http_heao_fail
 
     return NGX_OK;
+}
+
+
+ngx_uint_t
+ngx_http_heao_rules_may_fill(ngx_http_heao_batch_t *b,
+    ngx_http_heao_profile_t *profile)
+{
+    return ngx_http_heao_member(&b->ctypes, &profile->ctype);
+}
+
+
+ngx_uint_t
+ngx_http_heao_rules_may_choose(ngx_http_heao_profile_t *profile,
+    ngx_http_heao_major_t *mj)
+{
+    ngx_http_heao_app_t  app;
+
+    if (mj->limits == NULL) {
+        return 1;
+    }
+
+    ngx_memzero(&app, sizeof(ngx_http_heao_app_t));
+    app.profile = profile;
+
+    return ngx_http_heao_rules_eligible(NULL, &app, 0, 0, 0, mj) == NGX_OK;
 }
 
 

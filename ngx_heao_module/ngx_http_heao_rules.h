@@ -72,6 +72,14 @@ ngx_int_t ngx_http_heao_rules_check(ngx_http_request_t *r,
     ngx_http_heao_batch_t *b, ngx_http_heao_profile_t *profile, json_t *json,
     ngx_http_heao_app_t *app);
 
+/* F9 without messages, for the plan query (F18): the batch's types */
+ngx_uint_t ngx_http_heao_rules_may_fill(ngx_http_heao_batch_t *b,
+    ngx_http_heao_profile_t *profile);
+
+/* F9 without messages: every restriction of the major holds */
+ngx_uint_t ngx_http_heao_rules_may_choose(ngx_http_heao_profile_t *profile,
+    ngx_http_heao_major_t *mj);
+
 /* the session's profile text read; NGX_DECLINED when there is none */
 ngx_int_t ngx_http_heao_rules_profile(ngx_http_request_t *r,
     ngx_str_t *text, ngx_http_heao_profile_t *profile);

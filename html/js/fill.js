@@ -204,7 +204,7 @@
         var path = 'sections[' + i + '].slots[' + j + ']';
         var ref = i + '.' + j;
         var fs = el('fieldset', {class: 'slot', id: id});
-        var s = {i: i, j: j, fs: fs, majors: [], info: null,
+        var s = {i: i, j: j, sec: sec, fs: fs, majors: [], info: null,
                  err: errLine(id + '-err')};
         var k, mid, label, adjId;
 
@@ -216,7 +216,7 @@
         s.instErr = errLine(id + '-inst-err');
         fs.append(el('div', {class: 'row'},
                      el('label', {for: s.inst.id, text: '院校代号'}),
-                     s.inst, s.instName),
+                     s.inst, pickButton(sec, s), s.instName),
                   s.instErr);
 
         for (k = 0; k < (sec.majors || 0); k++) {
@@ -250,7 +250,10 @@
             s.adjErr = errLine(adjId + '-err');
             s.adjFs = el('fieldset', {class: 'adjust row', id: adjId,
                                       'aria-describedby': adjId + '-err'},
-                el('legend', {text: '专业调剂'}),
+                el('legend', {text: sec.adjust_group
+                                    ? '专业调剂（仅适用于'
+                                      + '专业组内的专业）'
+                                    : '专业调剂'}),
                 el('span', {class: 'choices'},
                     el('label', {for: s.agree.id}, s.agree, ' 同意'),
                     el('label', {for: s.disagree.id}, s.disagree,
@@ -259,6 +262,71 @@
         }
 
         return s;
+    }
+
+
+    /* F18: 选择院校 opens the plan query where the batch offers it */
+
+    function pickButton(sec, s) {
+        var b;
+
+        if (!batch.shape.plan_query || !heao.planPicker) {
+            return null;
+        }
+
+        b = el('button', {type: 'button', class: 'pick',
+                          id: s.inst.id + '-pick',
+                          'aria-label': slotLabel(sec, s.j) + '：选择院校',
+                          text: '选择院校'});
+
+        b.addEventListener('click', function () {
+            heao.planPicker(code, batch.name, sec.majors || 0,
+                            function (inst, major) {
+                                return choose(s, inst, major);
+                            }, b);
+        });
+
+        return b;
+    }
+
+
+    /*
+     * what the plan query chose fills the slot: the institution, and the
+     * major in the first empty place; false when none is left
+     */
+
+    function choose(s, inst, major) {
+        var k;
+
+        if (s.inst.value !== inst) {
+            s.inst.value = inst;
+            s.majors.forEach(function (m) { m.input.value = ''; });
+        }
+
+        if (major) {
+            k = s.majors.findIndex(function (m) {
+                return m.input.value === major;
+            });
+
+            if (k < 0) {
+                k = s.majors.findIndex(function (m) {
+                    return m.input.value === '';
+                });
+
+                if (k < 0) {
+                    return false;
+                }
+
+                s.majors[k].input.value = major;
+            }
+        }
+
+        clearErrors();
+        syncAdjust(s);
+        showNames(s);
+        keepDraft();
+
+        return true;
     }
 
 
@@ -366,7 +434,9 @@
 
         setName(m.name, hit.name + (CLASS_TEXT[hit.class]
                                     ? '（' + CLASS_TEXT[hit.class] + '）'
-                                    : ''), 'ok');
+                                    : '')
+                        + (hit.group ? '（专业组' + hit.group + '）' : ''),
+                'ok');
     }
 
 
@@ -402,20 +472,51 @@
             }
 
             s.majors.forEach(function (m, k) { showMajor(s, k); });
+            syncAdjust(s);
         });
+    }
+
+
+    /*
+     * F7 in the art batches: the choice is offered only when the slot's
+     * first major belongs to a 专业组
+     */
+
+    function groupOf(s) {
+        var first = s.majors.find(function (m) {
+            return m.input.value.length === MAJOR_LEN;
+        });
+        var hit;
+
+        if (!first || !s.info || s.info.state !== 'ok'
+            || s.info.code !== s.inst.value)
+        {
+            return null;
+        }
+
+        hit = (s.info.data.majors || []).find(function (x) {
+            return x.code === first.input.value;
+        });
+
+        return hit && hit.group ? hit.group : null;
     }
 
 
     /* F7: no adjustment choice without an institution */
 
     function syncAdjust(s) {
-        var none;
+        var none, known;
 
         if (!s.agree) {
             return;
         }
 
-        none = s.inst.value === '';
+        /* until the lookup answers, a restored choice stays */
+        known = s.info !== null && s.info.state === 'ok'
+                && s.info.code === s.inst.value;
+        none = s.inst.value === ''
+               || (s.sec.adjust_group === true && known
+                   && groupOf(s) === null);
 
         if (none) {
             s.agree.checked = false;
@@ -960,6 +1061,7 @@
         } else if (t.type === 'text') {
             k = s.majors.findIndex(function (m) { return m.input === t; });
             showMajor(s, k);
+            syncAdjust(s);
         }
 
         keepDraft();

@@ -34,12 +34,14 @@ comment on function heao.catalog_batches() is
 create or replace function heao.catalog_entries()
     returns table (batch_code text, inst_code text, inst_name text,
                    major_code text, major_name text, major_class text,
-                   restrictions text)
+                   restrictions text, province text, plan int, tuition int,
+                   years int, major_group text, note text)
     language sql
     stable
 as $$
     select i.batch_code, i.code, i.name, m.code, m.name, m.class,
-           m.restrictions::text
+           m.restrictions::text, coalesce(i.province, ''), m.plan,
+           m.tuition, m.years, m.major_group, m.note
       from heao.institution i
       left join heao.major m
         on m.batch_code = i.batch_code and m.inst_code = i.code
@@ -49,4 +51,4 @@ $$;
 comment on function heao.catalog_entries() is
     'one row per major (major columns null for an institution without'
     ' majors), ordered by batch, institution, major; restrictions as JSON'
-    ' text';
+    ' text; plan, tuition, years, 专业组 and note for the plan query (F18)';
