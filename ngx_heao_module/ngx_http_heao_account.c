@@ -28,7 +28,8 @@ typedef enum {
     NGX_HTTP_HEAO_LOGIN_SESSION,
     NGX_HTTP_HEAO_LOGIN_RESET,
     NGX_HTTP_HEAO_LOGIN_FAILED,
-    NGX_HTTP_HEAO_LOGIN_TOTP
+    NGX_HTTP_HEAO_LOGIN_TOTP,
+    NGX_HTTP_HEAO_LOGIN_NOTICE
 } ngx_http_heao_login_step_e;
 
 
@@ -276,6 +277,42 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         }
 
     case NGX_HTTP_HEAO_LOGIN_RESET:
+
+        /* A12: the login notice to the bound channels */
+
+        ctx->step = NGX_HTTP_HEAO_LOGIN_NOTICE;
+
+        {
+            u_char      *p;
+            const char  *values[3];
+
+            p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 5
+                                     + r->connection->addr_text.len + 1);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            values[0] = (char *) lg->candidate.data;
+
+            values[1] = (char *) p;
+            p = ngx_sprintf(p, "%T.%03M%Z", ctx->arrived, ctx->arrived_msec);
+
+            values[2] = (char *) p;
+            p = ngx_cpymem(p, r->connection->addr_text.data,
+                           r->connection->addr_text.len);
+            *p = '\0';
+
+            return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_LOGIN_NOTICE,
+                                         3, values, NULL);
+        }
+
+    case NGX_HTTP_HEAO_LOGIN_NOTICE:
+        if (ctx->rc != NGX_OK) {
+            /* the session exists: the login stands without its notice */
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "heao: the login notice could not be queued");
+        }
+
         return ngx_http_heao_login_done(r, ctx, lg);
 
     default: /* NGX_HTTP_HEAO_LOGIN_FAILED */

@@ -53,6 +53,10 @@ static char *ngx_http_heao_check_bounds(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_heao_code_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_heao_recover_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_heao_conf_count(ngx_conf_t *cf, ngx_str_t *value,
     ngx_uint_t *n);
 static ngx_int_t ngx_http_heao_conf_window(ngx_conf_t *cf, ngx_str_t *value,
@@ -278,6 +282,20 @@ static ngx_command_t  ngx_http_heao_commands[] = {
       offsetof(ngx_http_heao_main_conf_t, totp_digits),
       &ngx_http_heao_digits_bounds },
 
+    { ngx_string("heao_code_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      ngx_http_heao_code_limit,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("heao_recover_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_heao_recover_limit,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -377,7 +395,36 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
 
     { "heao_abandon",
       "select heao.abandon_group($1::bigint, $2, $3::double precision, $4)",
-      4 }
+      4 },
+
+    { "heao_proof_of",
+      "select proof, totp_secret, verify_hash, sent_to"
+      " from heao.proof_of($1::bigint)", 1 },
+
+    { "heao_recover_lookup",
+      "select candidate_id, proof, sent_to"
+      " from heao.recover_lookup($1, $2, $3)", 3 },
+
+    { "heao_code_notice",
+      "select heao.code_notice($1::bigint, $2, $3, $4)", 4 },
+
+    { "heao_reset_password",
+      "select heao.reset_password($1::bigint, $2, $3)", 3 },
+
+    { "heao_phone_of",
+      "select heao.phone_of($1::bigint)", 1 },
+
+    { "heao_set_phone",
+      "select heao.set_phone($1::bigint, $2)", 2 },
+
+    { "heao_verify_info_check",
+      "select pw_hash, name from heao.verify_info_check($1::bigint)", 1 },
+
+    { "heao_set_verify_info",
+      "select heao.set_verify_info($1::bigint, $2)", 2 },
+
+    { "heao_login_notice",
+      "select heao.login_notice($1::bigint, $2::double precision, $3)", 3 }
 };
 
 
@@ -409,6 +456,16 @@ static ngx_http_heao_route_t  ngx_http_heao_routes[] = {
     { NGX_HTTP_POST, ngx_string("/api/mailbox/*/read"),
       ngx_http_heao_mailbox_read },
     { NGX_HTTP_POST, ngx_string("/api/abandon/*"), ngx_http_heao_abandon },
+    { NGX_HTTP_POST, ngx_string("/api/code"), ngx_http_heao_code_send },
+    { NGX_HTTP_POST, ngx_string("/api/recover/start"),
+      ngx_http_heao_recover_start },
+    { NGX_HTTP_POST, ngx_string("/api/recover/code"),
+      ngx_http_heao_recover_code },
+    { NGX_HTTP_POST, ngx_string("/api/recover/finish"),
+      ngx_http_heao_recover_finish },
+    { NGX_HTTP_POST, ngx_string("/api/phone"), ngx_http_heao_phone_set },
+    { NGX_HTTP_POST, ngx_string("/api/verify-info"),
+      ngx_http_heao_verify_info_set },
     { 0, ngx_null_string, NULL }
 };
 
@@ -1127,6 +1184,11 @@ ngx_http_heao_create_main_conf(ngx_conf_t *cf)
     hmcf->captcha_window = NGX_CONF_UNSET_MSEC;
     hmcf->secure_cookie = NGX_CONF_UNSET;
     hmcf->totp_digits = NGX_CONF_UNSET_UINT;
+    hmcf->code_attempts = NGX_CONF_UNSET_UINT;
+    hmcf->code_sends = NGX_CONF_UNSET_UINT;
+    hmcf->code_window = NGX_CONF_UNSET_MSEC;
+    hmcf->recover_limit = NGX_CONF_UNSET_UINT;
+    hmcf->recover_window = NGX_CONF_UNSET_MSEC;
 
     return hmcf;
 }
@@ -1176,6 +1238,11 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(hmcf->captcha_window, 60 * 1000);
     ngx_conf_init_value(hmcf->secure_cookie, 0);
     ngx_conf_init_uint_value(hmcf->totp_digits, 8);
+    ngx_conf_init_uint_value(hmcf->code_attempts, 5);
+    ngx_conf_init_uint_value(hmcf->code_sends, 5);
+    ngx_conf_init_msec_value(hmcf->code_window, 60 * 60 * 1000);
+    ngx_conf_init_uint_value(hmcf->recover_limit, 10);
+    ngx_conf_init_msec_value(hmcf->recover_window, 60 * 60 * 1000);
 
     if (hmcf->pg.conninfo.len == 0) {
         /* the module is loaded but not used */
@@ -1464,6 +1531,62 @@ ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->captcha_limit)
         != NGX_OK
         || ngx_http_heao_conf_window(cf, &value[2], &hmcf->captcha_window)
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* heao_code_limit <attempts a code> <sends a window> <window> */
+
+static char *
+ngx_http_heao_code_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_heao_main_conf_t *hmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (hmcf->code_attempts != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->code_attempts)
+        != NGX_OK
+        || ngx_http_heao_conf_count(cf, &value[2], &hmcf->code_sends)
+           != NGX_OK
+        || ngx_http_heao_conf_window(cf, &value[3], &hmcf->code_window)
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* heao_recover_limit <attempts per exam number and address> <window> */
+
+static char *
+ngx_http_heao_recover_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_heao_main_conf_t *hmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (hmcf->recover_limit != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->recover_limit)
+        != NGX_OK
+        || ngx_http_heao_conf_window(cf, &value[2], &hmcf->recover_window)
            != NGX_OK)
     {
         return NGX_CONF_ERROR;

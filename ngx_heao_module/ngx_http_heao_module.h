@@ -56,6 +56,15 @@ typedef enum {
     NGX_HTTP_HEAO_SQL_MAILBOX_READ,
     NGX_HTTP_HEAO_SQL_ABANDON_PROOF,
     NGX_HTTP_HEAO_SQL_ABANDON,
+    NGX_HTTP_HEAO_SQL_PROOF_OF,
+    NGX_HTTP_HEAO_SQL_RECOVER_LOOKUP,
+    NGX_HTTP_HEAO_SQL_CODE_NOTICE,
+    NGX_HTTP_HEAO_SQL_RESET_PASSWORD,
+    NGX_HTTP_HEAO_SQL_PHONE_OF,
+    NGX_HTTP_HEAO_SQL_SET_PHONE,
+    NGX_HTTP_HEAO_SQL_VERIFY_INFO_CHECK,
+    NGX_HTTP_HEAO_SQL_SET_VERIFY_INFO,
+    NGX_HTTP_HEAO_SQL_LOGIN_NOTICE,
     NGX_HTTP_HEAO_SQL_LAST
 } ngx_http_heao_sql_e;
 
@@ -77,6 +86,10 @@ typedef enum {
     NGX_HTTP_HEAO_LUA_GET,
     NGX_HTTP_HEAO_LUA_TOTP_USE,
     NGX_HTTP_HEAO_LUA_SESSIONS_END,
+    NGX_HTTP_HEAO_LUA_CODE_ISSUE,
+    NGX_HTTP_HEAO_LUA_CODE_CHECK,
+    NGX_HTTP_HEAO_LUA_HASH_PUT,
+    NGX_HTTP_HEAO_LUA_HASH_GET,
     NGX_HTTP_HEAO_LUA_LAST
 } ngx_http_heao_lua_e;
 
@@ -121,6 +134,12 @@ typedef struct {
 
     ngx_shm_zone_t              *metrics_zone;
     ngx_uint_t                   totp_digits;
+
+    ngx_uint_t                   code_attempts; /* A8: a code's tries */
+    ngx_uint_t                   code_sends;    /* codes sent a window */
+    ngx_msec_t                   code_window;
+    ngx_uint_t                   recover_limit; /* A7, A8 per exam, addr */
+    ngx_msec_t                   recover_window;
 } ngx_http_heao_main_conf_t;
 
 
@@ -285,6 +304,27 @@ ngx_int_t ngx_http_heao_mailbox_read(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_abandon(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_code_send(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_recover_start(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_recover_code(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_recover_finish(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_phone_set(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_verify_info_set(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+
+/* ngx_http_heao_recover.c: verification codes (A8, A9, V3) */
+#define NGX_HTTP_HEAO_CODE_LEN          6
+#define NGX_HTTP_HEAO_CODE_TTL          300     /* seconds, A8 */
+ngx_int_t ngx_http_heao_code_field(json_t *obj, const char *name,
+    ngx_str_t *code);
+ngx_int_t ngx_http_heao_code_check(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, const char *purpose, ngx_str_t *candidate,
+    ngx_str_t *extra, ngx_str_t *code);
 
 /* ngx_http_heao_fill.c: after a write that changes what browse shows */
 ngx_int_t ngx_http_heao_browse_forget(ngx_http_request_t *r,
