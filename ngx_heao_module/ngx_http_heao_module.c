@@ -290,7 +290,7 @@ static ngx_command_t  ngx_http_heao_commands[] = {
       NULL },
 
     { ngx_string("heao_recover_limit"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
       ngx_http_heao_recover_limit,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -1189,6 +1189,7 @@ ngx_http_heao_create_main_conf(ngx_conf_t *cf)
     hmcf->code_window = NGX_CONF_UNSET_MSEC;
     hmcf->recover_limit = NGX_CONF_UNSET_UINT;
     hmcf->recover_window = NGX_CONF_UNSET_MSEC;
+    hmcf->recover_addr = NGX_CONF_UNSET_UINT;
 
     return hmcf;
 }
@@ -1243,6 +1244,7 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(hmcf->code_window, 60 * 60 * 1000);
     ngx_conf_init_uint_value(hmcf->recover_limit, 10);
     ngx_conf_init_msec_value(hmcf->recover_window, 60 * 60 * 1000);
+    ngx_conf_init_uint_value(hmcf->recover_addr, 200);
 
     if (hmcf->pg.conninfo.len == 0) {
         /* the module is loaded but not used */
@@ -1569,7 +1571,7 @@ ngx_http_heao_code_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* heao_recover_limit <attempts per exam number and address> <window> */
+/* heao_recover_limit <failures per exam number> <window> <per address> */
 
 static char *
 ngx_http_heao_recover_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -1587,6 +1589,8 @@ ngx_http_heao_recover_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->recover_limit)
         != NGX_OK
         || ngx_http_heao_conf_window(cf, &value[2], &hmcf->recover_window)
+           != NGX_OK
+        || ngx_http_heao_conf_count(cf, &value[3], &hmcf->recover_addr)
            != NGX_OK)
     {
         return NGX_CONF_ERROR;

@@ -138,8 +138,9 @@ typedef struct {
     ngx_uint_t                   code_attempts; /* A8: a code's tries */
     ngx_uint_t                   code_sends;    /* codes sent a window */
     ngx_msec_t                   code_window;
-    ngx_uint_t                   recover_limit; /* A7, A8 per exam, addr */
+    ngx_uint_t                   recover_limit; /* A8 per exam number */
     ngx_msec_t                   recover_window;
+    ngx_uint_t                   recover_addr;  /* A8 per client address */
 } ngx_http_heao_main_conf_t;
 
 

@@ -1599,8 +1599,8 @@ ngx_http_heao_recover_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
 
 /*
- * The login's gate and failure scripts over the recovery's own counters:
- * per exam number and per address, heao_recover_limit of each.
+ * The login's gate and failure scripts over the recovery's own counters,
+ * per exam number and per address (heao_recover_limit).
  */
 
 static ngx_int_t
@@ -1635,8 +1635,7 @@ ngx_http_heao_recover_limits(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     p += len[3];
 
     argv[4] = (char *) p;
-    len[4] = len[3];
-    ngx_memcpy(p, argv[3], len[3]);
+    len[4] = ngx_sprintf(p, "%ui", hmcf->recover_addr) - p;
     p += len[4];
 
     argv[5] = (char *) p;
