@@ -40,7 +40,8 @@ typedef enum {
     NGX_HTTP_HEAO_PASSWORD_VERIFY,
     NGX_HTTP_HEAO_PASSWORD_DERIVE,
     NGX_HTTP_HEAO_PASSWORD_STORE,
-    NGX_HTTP_HEAO_PASSWORD_SESSIONS
+    NGX_HTTP_HEAO_PASSWORD_SESSIONS,
+    NGX_HTTP_HEAO_PASSWORD_RATED
 } ngx_http_heao_password_step_e;
 
 
@@ -759,6 +760,18 @@ ngx_http_heao_password_change(ngx_http_request_t *r,
         {
             return ngx_http_heao_bad_field(r, "new_password",
                                            "新密码不能与原密码相同");
+        }
+
+        /* A4: the old password is not to be guessed here either */
+
+        ctx->step = NGX_HTTP_HEAO_PASSWORD_RATED;
+
+        return ngx_http_heao_account_rate(r, ctx, "pw");
+
+    case NGX_HTTP_HEAO_PASSWORD_RATED:
+        rc = ngx_http_heao_account_rated(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
         }
 
         values[0] = (char *) ctx->session->candidate.data;

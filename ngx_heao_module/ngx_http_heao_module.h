@@ -326,6 +326,10 @@ ngx_int_t ngx_http_heao_code_field(json_t *obj, const char *name,
 ngx_int_t ngx_http_heao_code_check(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, const char *purpose, ngx_str_t *candidate,
     ngx_str_t *extra, ngx_str_t *code);
+ngx_int_t ngx_http_heao_account_rate(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, const char *what);
+ngx_int_t ngx_http_heao_account_rated(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
 
 /* ngx_http_heao_fill.c: after a write that changes what browse shows */
 ngx_int_t ngx_http_heao_browse_forget(ngx_http_request_t *r,

@@ -151,10 +151,6 @@ static ngx_int_t ngx_http_heao_recover_got(ngx_http_request_t *r,
 static ngx_int_t ngx_http_heao_recover_sent(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_recover_t *rv,
     ngx_uint_t with_token);
-static ngx_int_t ngx_http_heao_account_rate(ngx_http_request_t *r,
-    ngx_http_heao_ctx_t *ctx);
-static ngx_int_t ngx_http_heao_account_rated(ngx_http_request_t *r,
-    ngx_http_heao_ctx_t *ctx);
 static ngx_int_t ngx_http_heao_string(json_t *obj, const char *name,
     ngx_str_t *value);
 static ngx_uint_t ngx_http_heao_valid_phone(ngx_str_t *s);
@@ -1099,7 +1095,7 @@ ngx_http_heao_verify_info_set(ngx_http_request_t *r,
 
         ctx->step = NGX_HTTP_HEAO_VINFO_RATE;
 
-        return ngx_http_heao_account_rate(r, ctx);
+        return ngx_http_heao_account_rate(r, ctx, "vi");
 
     case NGX_HTTP_HEAO_VINFO_RATE:
         rc = ngx_http_heao_account_rated(r, ctx);
@@ -1888,16 +1884,22 @@ failed:
 }
 
 
-/* A10 and the password changes: password checks per candidate, limited */
+/*
+ * Checks of a password or a code while logged in (A3 binding, A10, the
+ * password change) are limited per candidate and kind: 5 in 15 minutes.
+ * Returns NGX_DONE while Redis counts; then ngx_http_heao_account_rated().
+ */
 
-static ngx_int_t
-ngx_http_heao_account_rate(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+ngx_int_t
+ngx_http_heao_account_rate(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    const char *what)
 {
     u_char      *p;
     size_t       len[3];
     const char  *argv[3];
 
     p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_ACCOUNT_RATE)
+                             + ngx_strlen(what) + 1
                              + ctx->session->candidate.len
                              + 2 * NGX_INT_T_LEN);
     if (p == NULL) {
@@ -1905,7 +1907,7 @@ ngx_http_heao_account_rate(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     }
 
     argv[0] = (char *) p;
-    len[0] = ngx_sprintf(p, NGX_HTTP_HEAO_ACCOUNT_RATE "%V",
+    len[0] = ngx_sprintf(p, NGX_HTTP_HEAO_ACCOUNT_RATE "%s:%V", what,
                          &ctx->session->candidate)
              - p;
     p += len[0];
@@ -1922,7 +1924,9 @@ ngx_http_heao_account_rate(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 }
 
 
-static ngx_int_t
+/* NGX_OK within the limit, else NGX_DONE once 429 (or 503) answered */
+
+ngx_int_t
 ngx_http_heao_account_rated(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     ngx_int_t   rc;

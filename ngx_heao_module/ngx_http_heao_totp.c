@@ -47,7 +47,8 @@ typedef enum {
     NGX_HTTP_HEAO_TOTP_PENDING_GOT,
     NGX_HTTP_HEAO_TOTP_USE,
     NGX_HTTP_HEAO_TOTP_STORE,
-    NGX_HTTP_HEAO_TOTP_CLEAN
+    NGX_HTTP_HEAO_TOTP_CLEAN,
+    NGX_HTTP_HEAO_TOTP_RATED
 } ngx_http_heao_totp_step_e;
 
 
@@ -422,6 +423,18 @@ ngx_http_heao_totp_confirm(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         tp->redis_key = ctx->result;
 
+        /* a code has a hundred million values: tries are limited */
+
+        ctx->step = NGX_HTTP_HEAO_TOTP_RATED;
+
+        return ngx_http_heao_account_rate(r, ctx, "tb");
+
+    case NGX_HTTP_HEAO_TOTP_RATED:
+        rc = ngx_http_heao_account_rated(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
         argv[0] = (char *) tp->redis_key.data;
         len[0] = tp->redis_key.len;
 
@@ -544,6 +557,16 @@ ngx_http_heao_totp_unbind(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         ctx->data = tp;
 
         rc = ngx_http_heao_totp_read_code(r, ctx, tp);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ctx->step = NGX_HTTP_HEAO_TOTP_RATED;
+
+        return ngx_http_heao_account_rate(r, ctx, "tu");
+
+    case NGX_HTTP_HEAO_TOTP_RATED:
+        rc = ngx_http_heao_account_rated(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }

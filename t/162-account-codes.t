@@ -36,7 +36,8 @@ for my $t (1620 .. 1639) {
                    . " wechat_openid = null, totp_secret = null,"
                    . " totp_bound_at = null"
                    . " where exam_no = '$C[$t]{exam_no}' returning id");
-    redis('DEL', "heao:cs:$ID{$t}", "heao:tu:$ID{$t}", "heao:ar:$ID{$t}",
+    redis('DEL', "heao:cs:$ID{$t}", "heao:tu:$ID{$t}", "heao:tb:$ID{$t}",
+          (map { "heao:ar:$_:$ID{$t}" } qw(vi pw tb tu)),
           "heao:ab:$ID{$t}", "heao:lf:e:$C[$t]{exam_no}",
           map { ("heao:vc:$_:$ID{$t}", "heao:vs:$_:$ID{$t}") }
               qw(reset abandon phone_old phone_new));
@@ -471,3 +472,43 @@ Test::More::is(main::notices(1630, 'login'), '', 'A12 none for a failure');
 "GET /api/batches"
 --- error_code: 200
 --- response_body_like: "batches"
+
+
+
+=== TEST 31: A3 A4 tries of a first dynamic password are limited: the sixth in 15 minutes waits
+--- more_headers eval: main::headers(1631)
+--- request eval
+main::headers(1631);
+my ($b, $st) = HeaoDeliver::portal('POST', '/api/totp/begin', {},
+                                   $main::H{1631});
+Test::More::is($st, 200, 'A3 a binding under way');
+[ map { main::post('/api/totp/confirm', { code => '00000000' }) } 1 .. 6 ]
+--- error_code eval
+[400, 400, 400, 400, 400, 429]
+--- response_body_like eval
+[ (qr/"totp_failed"/) x 5,
+  qr/^\{"error":"too_many","retry_after":\d+,"message":"操作过于频繁，请15分钟后再试"\}$/ ]
+
+
+
+=== TEST 32: A3 A4 tries of unbinding are limited as well
+--- more_headers eval: main::headers(1621)
+--- request eval
+[ map { main::post('/api/totp/unbind', { code => '00000000' }) } 1 .. 6 ]
+--- error_code eval
+[400, 400, 400, 400, 400, 429]
+--- response_body_like eval
+[ (qr/"totp_failed"/) x 5, qr/^\{"error":"too_many",/ ]
+
+
+
+=== TEST 33: A14 A4 the old password of a change is not to be guessed: the sixth try waits
+--- more_headers eval: main::headers(1632)
+--- request eval
+[ map { main::post('/api/password', { old_password => "Guess\@2021$_",
+                                      new_password => 'Other#2021x' }) }
+      1 .. 6 ]
+--- error_code eval
+[400, 400, 400, 400, 400, 429]
+--- response_body_like eval
+[ (qr/"wrong_password"/) x 5, qr/^\{"error":"too_many",/ ]
