@@ -424,7 +424,10 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
       "select heao.set_verify_info($1::bigint, $2)", 2 },
 
     { "heao_login_notice",
-      "select heao.login_notice($1::bigint, $2::double precision, $3)", 3 }
+      "select heao.login_notice($1::bigint, $2::double precision, $3)", 3 },
+
+    { "heao_exam_no_lookup",
+      "select exam_no, reg_pw_hash from heao.exam_no_lookup($1, $2)", 2 }
 };
 
 
@@ -466,6 +469,8 @@ static ngx_http_heao_route_t  ngx_http_heao_routes[] = {
     { NGX_HTTP_POST, ngx_string("/api/phone"), ngx_http_heao_phone_set },
     { NGX_HTTP_POST, ngx_string("/api/verify-info"),
       ngx_http_heao_verify_info_set },
+    { NGX_HTTP_POST, ngx_string("/api/recover/exam-no"),
+      ngx_http_heao_recover_exam_no },
     { 0, ngx_null_string, NULL }
 };
 

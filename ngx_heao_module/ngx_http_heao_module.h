@@ -65,6 +65,7 @@ typedef enum {
     NGX_HTTP_HEAO_SQL_VERIFY_INFO_CHECK,
     NGX_HTTP_HEAO_SQL_SET_VERIFY_INFO,
     NGX_HTTP_HEAO_SQL_LOGIN_NOTICE,
+    NGX_HTTP_HEAO_SQL_EXAM_NO_LOOKUP,
     NGX_HTTP_HEAO_SQL_LAST
 } ngx_http_heao_sql_e;
 
@@ -316,6 +317,8 @@ ngx_int_t ngx_http_heao_recover_finish(ngx_http_request_t *r,
 ngx_int_t ngx_http_heao_phone_set(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_verify_info_set(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 
 /* ngx_http_heao_recover.c: verification codes (A8, A9, V3) */

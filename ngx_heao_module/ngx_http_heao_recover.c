@@ -28,6 +28,10 @@
 #define NGX_HTTP_HEAO_ACCOUNT_WINDOW    900     /* seconds */
 #define NGX_HTTP_HEAO_PHONE_LEN         11
 #define NGX_HTTP_HEAO_NAME_MAX          80      /* bytes, 20 CJK and · */
+#define NGX_HTTP_HEAO_NAME_MIN          2       /* characters, SPEC 2 */
+#define NGX_HTTP_HEAO_NAME_CHARS        24      /* 20 and the ·s */
+#define NGX_HTTP_HEAO_SERIAL_MIN        6       /* 报名序号, A7 */
+#define NGX_HTTP_HEAO_SERIAL_MAX        20
 #define NGX_HTTP_HEAO_VERIFY_MAX        15      /* characters, SPEC 2 */
 #define NGX_HTTP_HEAO_PASSWORD_MIN      8
 #define NGX_HTTP_HEAO_PASSWORD_LEN      32
@@ -118,6 +122,7 @@ typedef struct {
     ngx_str_t                    password;
     ngx_str_t                    phone;
     ngx_str_t                    old_code;
+    ngx_str_t                    serial;        /* A7: 报名序号 */
     uint64_t                     counter;       /* TOTP step used */
     ngx_int_t                    wait;          /* seconds, code not sent */
 } ngx_http_heao_recover_t;
@@ -139,6 +144,10 @@ static ngx_int_t ngx_http_heao_code_issued(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 static ngx_int_t ngx_http_heao_recover_read(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_recover_t *rv);
+static ngx_int_t ngx_http_heao_recover_ticket(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_http_heao_recover_t *rv);
+static ngx_int_t ngx_http_heao_exam_no_read(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_http_heao_recover_t *rv);
 static ngx_int_t ngx_http_heao_recover_limits(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_recover_t *rv,
     ngx_uint_t script, ngx_uint_t ticket);
@@ -153,6 +162,7 @@ static ngx_int_t ngx_http_heao_recover_sent(ngx_http_request_t *r,
     ngx_uint_t with_token);
 static ngx_int_t ngx_http_heao_string(json_t *obj, const char *name,
     ngx_str_t *value);
+static ngx_uint_t ngx_http_heao_valid_name(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_valid_phone(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_valid_verify_info(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_recover_policy(ngx_str_t *s);
@@ -1192,6 +1202,137 @@ ngx_http_heao_verify_info_set(ngx_http_request_t *r,
 
 
 /*
+ * POST /api/recover/exam-no {"reg_serial", "reg_password", "name",
+ * "captcha_ticket"}: A7, the exam number of a 报名序号 and 注册密码 (its
+ * hash checked in the thread pool).  Failures are counted per serial and
+ * per address as those of a reset are.
+ */
+
+ngx_int_t
+ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t                 rc;
+    ngx_str_t                *v;
+    const char               *values[2];
+    ngx_http_heao_recover_t  *rv;
+
+    rv = ctx->data;
+
+    switch (ctx->step) {
+
+    case 0:
+        rc = ngx_http_heao_parse_body(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        rv = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_recover_t));
+        if (rv == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->data = rv;
+
+        rc = ngx_http_heao_exam_no_read(r, ctx, rv);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ctx->step = 1;
+
+        return ngx_http_heao_recover_limits(r, ctx, rv,
+                                            NGX_HTTP_HEAO_LUA_LOGIN_GATE, 1);
+
+    case 1:
+        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "recover limit");
+        }
+
+        v = ctx->reply->elts;
+
+        if (v[0].len && v[0].data[0] == '-') {
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "bad_field", "captcha_ticket",
+                                            "图形验证已失效，"
+                                            "请重新验证");
+        }
+
+        rc = ngx_atoi(v[0].data, v[0].len);
+
+        if (rc > 0) {
+            return ngx_http_heao_code_wait(r, rc);
+        }
+
+        values[0] = (char *) rv->serial.data;
+        values[1] = (char *) rv->name.data;
+
+        ctx->step = 2;
+
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_EXAM_NO_LOOKUP, 2,
+                                     values, NULL);
+
+    case 2:
+        if (ctx->rc != NGX_OK) {
+            return ngx_http_heao_backend_error(r, ctx, "exam number");
+        }
+
+        /* no such candidate costs a hash all the same */
+
+        v = ctx->reply ? ctx->reply->elts : NULL;
+
+        if (v && ctx->reply->nelts == 2) {
+            rv->exam_no = v[0];
+        }
+
+        ctx->step = 3;
+
+        rc = ngx_http_heao_kdf_verify(r, ctx, v && v[1].len ? &v[1] : NULL,
+                                      &rv->password);
+        if (rc == NGX_BUSY) {
+            ctx->rc = NGX_BUSY;
+            return ngx_http_heao_backend_error(r, ctx, "password check");
+        }
+
+        return rc;
+
+    case 3:
+        if (ctx->rc == NGX_ERROR) {
+            return ngx_http_heao_backend_error(r, ctx, "password check");
+        }
+
+        if (ctx->rc != NGX_OK || rv->exam_no.len == 0) {
+            ctx->step = 4;
+            return ngx_http_heao_recover_limits(r, ctx, rv,
+                                               NGX_HTTP_HEAO_LUA_LOGIN_FAILED,
+                                               0);
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "heao recover: exam number %*s****** told",
+                      (size_t) 8, rv->exam_no.data);
+
+        return ngx_http_heao_send_json(r, NGX_HTTP_OK,
+                   json_pack("{s:s%}", "exam_no", rv->exam_no.data,
+                             rv->exam_no.len));
+
+    default:
+        if (ctx->rc != NGX_OK) {
+            return ngx_http_heao_backend_error(r, ctx, "recover limit");
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "heao recover: no exam number for the serial given");
+
+        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                        "not_matched", NULL,
+                                        "报名序号、注册密码"
+                                        "或姓名不正确");
+    }
+}
+
+
+/*
  * Checks a code against the one issued for the purpose (and, for a new
  * phone, the number): the script answers 1 right, 0 wrong, -1 none.
  */
@@ -1481,12 +1622,10 @@ static ngx_int_t
 ngx_http_heao_recover_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_http_heao_recover_t *rv)
 {
-    u_char                     *p;
-    size_t                      i;
-    ngx_str_t                   ticket, *addr;
-    ngx_http_heao_main_conf_t  *hmcf;
-
-    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+    u_char     *p;
+    size_t      i;
+    ngx_int_t   rc;
+    ngx_str_t  *addr;
 
     if (ngx_http_heao_string(ctx->body, "exam_no", &rv->exam_no) != NGX_OK
         || rv->exam_no.len != NGX_HTTP_HEAO_EXAM_NO_LEN)
@@ -1520,41 +1659,15 @@ ngx_http_heao_recover_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     }
 
     if (ngx_http_heao_string(ctx->body, "name", &rv->name) != NGX_OK
-        || rv->name.len < 2 || rv->name.len > NGX_HTTP_HEAO_NAME_MAX
-        || ngx_utf8_length(rv->name.data, rv->name.len) == (size_t) -1)
+        || !ngx_http_heao_valid_name(&rv->name))
     {
         return ngx_http_heao_bad_field(r, "name", "请输入姓名");
     }
 
-    ngx_str_set(&ticket, "-");
-
-    if (hmcf->captcha) {
-        if (ngx_http_heao_string(ctx->body, "captcha_ticket", &ticket)
-            != NGX_OK
-            || ticket.len != NGX_HTTP_HEAO_TOKEN_LEN)
-        {
-            return ngx_http_heao_bad_field(r, "captcha_ticket",
-                                           "请先完成图形验证");
-        }
-
-        for (i = 0; i < ticket.len; i++) {
-            if (!ngx_http_heao_token_char(ticket.data[i])) {
-                return ngx_http_heao_bad_field(r, "captcha_ticket",
-                                               "请先完成图形验证");
-            }
-        }
+    rc = ngx_http_heao_recover_ticket(r, ctx, rv);
+    if (rc != NGX_OK) {
+        return rc;
     }
-
-    p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_TICKET_PREFIX)
-                             + ticket.len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    rv->keys[2].data = p;
-    rv->keys[2].len = ngx_sprintf(p, NGX_HTTP_HEAO_TICKET_PREFIX "%V",
-                                  &ticket)
-                      - p;
 
     /* the check character as stored, an upper case X */
 
@@ -1588,6 +1701,124 @@ ngx_http_heao_recover_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     rv->keys[1].data = p;
     rv->keys[1].len = ngx_sprintf(p, NGX_HTTP_HEAO_RECOVER_LIMITS "a:%V",
                                   addr)
+                      - p;
+
+    return NGX_OK;
+}
+
+
+/* A7: the serial, the registration password, the name, the ticket */
+
+static ngx_int_t
+ngx_http_heao_exam_no_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_http_heao_recover_t *rv)
+{
+    u_char     *p;
+    size_t      i;
+    ngx_int_t   rc;
+    ngx_str_t  *addr;
+
+    if (ngx_http_heao_string(ctx->body, "reg_serial", &rv->serial) != NGX_OK
+        || rv->serial.len < NGX_HTTP_HEAO_SERIAL_MIN
+        || rv->serial.len > NGX_HTTP_HEAO_SERIAL_MAX)
+    {
+        return ngx_http_heao_bad_field(r, "reg_serial",
+                                       "请输入报名序号");
+    }
+
+    for (i = 0; i < rv->serial.len; i++) {
+        if (!ngx_http_heao_token_char(rv->serial.data[i])
+            || rv->serial.data[i] == '-' || rv->serial.data[i] == '_')
+        {
+            return ngx_http_heao_bad_field(r, "reg_serial",
+                                           "请输入报名序号");
+        }
+    }
+
+    if (ngx_http_heao_string(ctx->body, "reg_password", &rv->password)
+        != NGX_OK
+        || rv->password.len == 0
+        || rv->password.len > NGX_HTTP_HEAO_PASSWORD_MAX)
+    {
+        return ngx_http_heao_bad_field(r, "reg_password",
+                                       "请输入注册密码");
+    }
+
+    if (ngx_http_heao_string(ctx->body, "name", &rv->name) != NGX_OK
+        || !ngx_http_heao_valid_name(&rv->name))
+    {
+        return ngx_http_heao_bad_field(r, "name", "请输入姓名");
+    }
+
+    rc = ngx_http_heao_recover_ticket(r, ctx, rv);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    addr = &r->connection->addr_text;
+
+    p = ngx_pnalloc(r->pool, 2 * sizeof(NGX_HTTP_HEAO_RECOVER_LIMITS) + 4
+                             + rv->serial.len + addr->len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    rv->keys[0].data = p;
+    rv->keys[0].len = ngx_sprintf(p, NGX_HTTP_HEAO_RECOVER_LIMITS "s:%V",
+                                  &rv->serial)
+                      - p;
+    p += rv->keys[0].len;
+
+    rv->keys[1].data = p;
+    rv->keys[1].len = ngx_sprintf(p, NGX_HTTP_HEAO_RECOVER_LIMITS "a:%V",
+                                  addr)
+                      - p;
+
+    return NGX_OK;
+}
+
+
+/* A2: the ticket of the form, as the key that the gate consumes */
+
+static ngx_int_t
+ngx_http_heao_recover_ticket(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_http_heao_recover_t *rv)
+{
+    u_char                     *p;
+    size_t                      i;
+    ngx_str_t                   ticket;
+    ngx_http_heao_main_conf_t  *hmcf;
+
+    hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
+
+    ngx_str_set(&ticket, "-");
+
+    if (hmcf->captcha) {
+        if (ngx_http_heao_string(ctx->body, "captcha_ticket", &ticket)
+            != NGX_OK
+            || ticket.len != NGX_HTTP_HEAO_TOKEN_LEN)
+        {
+            return ngx_http_heao_bad_field(r, "captcha_ticket",
+                                           "请先完成图形验证");
+        }
+
+        for (i = 0; i < ticket.len; i++) {
+            if (!ngx_http_heao_token_char(ticket.data[i])) {
+                return ngx_http_heao_bad_field(r, "captcha_ticket",
+                                               "请先完成图形验证");
+            }
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_TICKET_PREFIX)
+                             + ticket.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    rv->keys[2].data = p;
+    rv->keys[2].len = ngx_sprintf(p, NGX_HTTP_HEAO_TICKET_PREFIX "%V",
+                                  &ticket)
                       - p;
 
     return NGX_OK;
@@ -1963,6 +2194,24 @@ ngx_http_heao_string(json_t *obj, const char *name, ngx_str_t *value)
     value->len = json_string_length(v);
 
     return NGX_OK;
+}
+
+
+/* SPEC 2: 2 to 20 characters (the roster checks which ones) */
+
+static ngx_uint_t
+ngx_http_heao_valid_name(ngx_str_t *s)
+{
+    size_t  n;
+
+    if (s->len > NGX_HTTP_HEAO_NAME_MAX) {
+        return 0;
+    }
+
+    n = ngx_utf8_length(s->data, s->len);
+
+    return n != (size_t) -1 && n >= NGX_HTTP_HEAO_NAME_MIN
+           && n <= NGX_HTTP_HEAO_NAME_CHARS;
 }
 
 

@@ -84,6 +84,14 @@ sub started {
     return $b->{token};
 }
 
+sub exam_no_req {
+    my ($t, %o) = @_;
+    return "POST /api/recover/exam-no\n"
+           . json_of({ reg_serial => '219900' . sprintf('%04d', $t),
+                       reg_password => 'Test@2021!', name => $C[$t]{name},
+                       %o });
+}
+
 sub finish_req {
     my ($token, $proof, $pw) = @_;
     return "POST /api/recover/finish\n"
@@ -481,3 +489,74 @@ invalid value "0" in "heao_code_limit" directive
 --- must_die
 --- error_log
 invalid value "0s" in "heao_recover_limit" directive
+
+
+
+=== TEST 29: A7 报名序号, 注册密码 and name give the exam number
+--- request eval
+HeaoTest::psql("update heao.candidate set reg_pw_hash = '$main::PW',"
+               . " reg_serial = '219900' || right(exam_no, 4)"
+               . " where id between $main::ID{1612} and $main::ID{1614}");
+HeaoTest::redis('DEL', 'heao:rl:a:127.0.0.1', 'heao:rl:s:2199001612',
+                'heao:rl:s:2199001613');
+main::exam_no_req(1612)
+--- error_code: 200
+--- response_body chomp
+{"exam_no":"21419900001612"}
+
+
+
+=== TEST 30: A7 a wrong 注册密码, a wrong name, an unknown serial match nobody alike
+--- request eval
+[ main::exam_no_req(1613, reg_password => 'Wrong@2021!'),
+  main::exam_no_req(1613, name => '张三'),
+  main::exam_no_req(1613, reg_serial => '2199009999') ]
+--- error_code eval
+[400, 400, 400]
+--- response_body eval
+[ ('{"error":"not_matched","message":"报名序号、注册密码或姓名不正确"}') x 3 ]
+
+
+
+=== TEST 31: A7 malformed fields are named
+--- request eval
+[ main::exam_no_req(1613, reg_serial => '21990'),
+  main::exam_no_req(1613, reg_serial => '2199-01613'),
+  main::exam_no_req(1613, reg_password => ''),
+  main::exam_no_req(1613, name => '测') ]
+--- error_code eval
+[400, 400, 400, 400]
+--- response_body eval
+[ '{"error":"bad_field","message":"请输入报名序号","field":"reg_serial"}',
+  '{"error":"bad_field","message":"请输入报名序号","field":"reg_serial"}',
+  '{"error":"bad_field","message":"请输入注册密码","field":"reg_password"}',
+  '{"error":"bad_field","message":"请输入姓名","field":"name"}' ]
+
+
+
+=== TEST 32: A7 failures lock the serial: then even the right answer waits
+--- http_config eval: HeaoTest::heao_http_config(extra => 'heao_recover_limit 2 1h 100;')
+--- request eval
+HeaoTest::redis('DEL', 'heao:rl:a:127.0.0.1', 'heao:rl:s:2199001614');
+my $bad = main::exam_no_req(1614, reg_password => 'Wrong@2021!');
+[ $bad, $bad, main::exam_no_req(1614) ]
+--- error_code eval
+[400, 400, 429]
+--- response_body_like eval
+[ (qr/"not_matched"/) x 2, qr/^\{"error":"too_many","retry_after":\d+,/ ]
+
+
+
+=== TEST 33: A7 A2 with the captcha on, the ticket is needed and works once
+--- http_config eval: HeaoTest::heao_http_config(captcha => 'on')
+--- request eval
+HeaoTest::redis('SET', 'heao:ct:TicketForTheExamNoA7xy', 1, 'EX', 120);
+[ main::exam_no_req(1612),
+  main::exam_no_req(1612, captcha_ticket => 'TicketForTheExamNoA7xy'),
+  main::exam_no_req(1612, captcha_ticket => 'TicketForTheExamNoA7xy') ]
+--- error_code eval
+[400, 200, 400]
+--- response_body eval
+[ '{"error":"bad_field","message":"请先完成图形验证","field":"captcha_ticket"}',
+  '{"exam_no":"21419900001612"}',
+  '{"error":"bad_field","message":"图形验证已失效，请重新验证","field":"captcha_ticket"}' ]

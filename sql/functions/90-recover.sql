@@ -271,3 +271,22 @@ $$;
 comment on function heao.login_notice(bigint, double precision, text) is
     'A12: queues the login notice to WeChat and SMS as bound; returns the'
     ' number of rows';
+
+
+-- A7: the exam number of a registration serial and a name, with the hash
+-- of the registration password to check; no row when they do not agree
+create or replace function heao.exam_no_lookup(p_serial text, p_name text)
+    returns table (exam_no text, reg_pw_hash text)
+    language sql
+    stable
+as $$
+    select c.exam_no, c.reg_pw_hash
+      from heao.candidate c
+     where c.reg_serial = p_serial
+       and c.name = p_name
+       and c.reg_pw_hash is not null
+$$;
+
+comment on function heao.exam_no_lookup(text, text) is
+    'A7: exam number and registration password hash of the candidate with'
+    ' this 报名序号 and name';
