@@ -296,6 +296,20 @@ static ngx_command_t  ngx_http_heao_commands[] = {
       0,
       NULL },
 
+    { ngx_string("heao_wechat_bind_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_heao_main_conf_t, wechat_bind_url),
+      NULL },
+
+    { ngx_string("heao_wechat_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_heao_wechat_secret_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -427,7 +441,13 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
       "select heao.login_notice($1::bigint, $2::double precision, $3)", 3 },
 
     { "heao_exam_no_lookup",
-      "select exam_no, reg_pw_hash from heao.exam_no_lookup($1, $2)", 2 }
+      "select exam_no, reg_pw_hash from heao.exam_no_lookup($1, $2)", 2 },
+
+    { "heao_wechat_of",
+      "select heao.wechat_bound($1::bigint)", 1 },
+
+    { "heao_wechat_bind",
+      "select heao.wechat_bind($1::bigint, $2)", 2 }
 };
 
 
@@ -471,6 +491,14 @@ static ngx_http_heao_route_t  ngx_http_heao_routes[] = {
       ngx_http_heao_verify_info_set },
     { NGX_HTTP_POST, ngx_string("/api/recover/exam-no"),
       ngx_http_heao_recover_exam_no },
+    { NGX_HTTP_GET, ngx_string("/api/wechat"), ngx_http_heao_wechat_status },
+    { NGX_HTTP_POST, ngx_string("/api/wechat/begin"),
+      ngx_http_heao_wechat_begin },
+    { NGX_HTTP_GET, ngx_string("/api/wechat/qr"), ngx_http_heao_wechat_qr },
+    { NGX_HTTP_POST, ngx_string("/api/wechat/unbind"),
+      ngx_http_heao_wechat_unbind },
+    { NGX_HTTP_POST, ngx_string("/api/wechat/callback"),
+      ngx_http_heao_wechat_callback },
     { 0, ngx_null_string, NULL }
 };
 

@@ -66,6 +66,8 @@ typedef enum {
     NGX_HTTP_HEAO_SQL_SET_VERIFY_INFO,
     NGX_HTTP_HEAO_SQL_LOGIN_NOTICE,
     NGX_HTTP_HEAO_SQL_EXAM_NO_LOOKUP,
+    NGX_HTTP_HEAO_SQL_WECHAT_OF,
+    NGX_HTTP_HEAO_SQL_WECHAT_BIND,
     NGX_HTTP_HEAO_SQL_LAST
 } ngx_http_heao_sql_e;
 
@@ -91,6 +93,7 @@ typedef enum {
     NGX_HTTP_HEAO_LUA_CODE_CHECK,
     NGX_HTTP_HEAO_LUA_HASH_PUT,
     NGX_HTTP_HEAO_LUA_HASH_GET,
+    NGX_HTTP_HEAO_LUA_WECHAT_CLAIM,
     NGX_HTTP_HEAO_LUA_LAST
 } ngx_http_heao_lua_e;
 
@@ -142,6 +145,9 @@ typedef struct {
     ngx_uint_t                   recover_limit; /* A8 per exam number */
     ngx_msec_t                   recover_window;
     ngx_uint_t                   recover_addr;  /* A8 per client address */
+
+    ngx_str_t                    wechat_bind_url;   /* A11 */
+    ngx_str_t                    wechat_secret;
 } ngx_http_heao_main_conf_t;
 
 
@@ -320,6 +326,18 @@ ngx_int_t ngx_http_heao_verify_info_set(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_wechat_status(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_wechat_begin(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_wechat_qr(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_wechat_unbind(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_wechat_callback(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+char *ngx_http_heao_wechat_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 /* ngx_http_heao_recover.c: verification codes (A8, A9, V3) */
 #define NGX_HTTP_HEAO_CODE_LEN          6
@@ -345,6 +363,7 @@ ngx_int_t ngx_http_heao_totp_use(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_str_t *candidate, uint64_t counter);
 ngx_int_t ngx_http_heao_totp_field(ngx_http_request_t *r, json_t *body,
     const char *name, ngx_str_t *code);
+ngx_int_t ngx_http_heao_qr_png(ngx_http_request_t *r, ngx_str_t *text);
 
 
 /* ngx_http_heao_metrics.c: events counted for O2 */

@@ -241,7 +241,21 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
     { "hash_get",
       "local h = redis.call('HGETALL', KEYS[1])\n"
       "if #h == 0 then return nil end\n"
-      "return h\n" }
+      "return h\n" },
+
+    /*
+     * A11: KEYS[1] the binding under way, KEYS[2] the callback's nonce;
+     * ARGV the state, the seconds a nonce is kept: -1 a nonce seen before
+     * (a replay), 0 the state is not the one under way (used, replaced,
+     * expired), 1 it was, and is gone now
+     */
+    { "wechat_claim",
+      "if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then\n"
+      "  return -1\n"
+      "end\n"
+      "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+      "redis.call('DEL', KEYS[1])\n"
+      "return 1\n" }
 };
 
 

@@ -69,8 +69,6 @@ static ngx_int_t ngx_http_heao_totp_read_code(ngx_http_request_t *r,
 static ngx_int_t ngx_http_heao_totp_code_failed(ngx_http_request_t *r);
 static ngx_int_t ngx_http_heao_totp_uri(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *exam_no, ngx_str_t *uri, ngx_str_t *b32);
-static ngx_int_t ngx_http_heao_totp_send_png(ngx_http_request_t *r,
-    ngx_str_t *uri);
 static ngx_int_t ngx_http_heao_hex_decode(u_char *dst, ngx_str_t *src);
 
 
@@ -379,7 +377,7 @@ ngx_http_heao_totp_qr(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    return ngx_http_heao_totp_send_png(r, &uri);
+    return ngx_http_heao_qr_png(r, &uri);
 }
 
 
@@ -856,8 +854,8 @@ ngx_http_heao_totp_uri(ngx_http_request_t *r, ngx_str_t *key,
  * the captcha's larger pictures need.
  */
 
-static ngx_int_t
-ngx_http_heao_totp_send_png(ngx_http_request_t *r, ngx_str_t *uri)
+ngx_int_t
+ngx_http_heao_qr_png(ngx_http_request_t *r, ngx_str_t *uri)
 {
     int            size, side, x, y, white, black, scale, quiet;
     void          *png;

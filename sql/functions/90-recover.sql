@@ -290,3 +290,54 @@ $$;
 comment on function heao.exam_no_lookup(text, text) is
     'A7: exam number and registration password hash of the candidate with'
     ' this 报名序号 and name';
+
+
+-- A11: whether notices go to WeChat
+create or replace function heao.wechat_bound(p_candidate bigint)
+    returns boolean
+    language sql
+    stable
+as $$
+    select c.wechat_openid is not null
+      from heao.candidate c
+     where c.id = p_candidate
+$$;
+
+comment on function heao.wechat_bound(bigint) is
+    'A11: true when the candidate bound WeChat';
+
+
+-- A11: the openid the official account's server vouched for, or null to
+-- unbind; a binding is told in the mailbox
+create or replace function heao.wechat_bind(p_candidate bigint,
+    p_openid text)
+    returns boolean
+    language plpgsql
+    volatile
+as $$
+begin
+    update heao.candidate
+       set wechat_openid = p_openid
+     where id = p_candidate;
+
+    if not found then
+        return false;
+    end if;
+
+    insert into heao.mailbox (candidate_id, kind, title, body)
+    values (p_candidate, 'wechat',
+            case when p_openid is null then '已解除微信绑定'
+                 else '已绑定微信' end,
+            '您于' || heao.beijing_text(now()) || '（北京时间）'
+            || case when p_openid is null
+                    then '解除了微信绑定，通知将不再发送到微信。'
+                    else '绑定了微信，登录、保存和放弃志愿的通知'
+                         || '将同时发送到微信。' end);
+
+    return true;
+end;
+$$;
+
+comment on function heao.wechat_bind(bigint, text) is
+    'A11: binds (or, with null, unbinds) the WeChat openid, with a mailbox'
+    ' message; false when the candidate does not exist';
