@@ -282,7 +282,7 @@ POST /api/wechat/unbind
 
 
 
-=== TEST 17a: A11 unbinding with it: notices stop going to WeChat
+=== TEST 18: A11 unbinding with it: notices stop going to WeChat
 --- more_headers eval: main::headers(1650)
 --- request
 POST /api/wechat/unbind
@@ -293,7 +293,7 @@ POST /api/wechat/unbind
 
 
 
-=== TEST 17b: A11 the openid is gone
+=== TEST 19: A11 the openid is gone
 --- more_headers eval: main::headers(1650)
 --- request
 GET /api/wechat
@@ -305,7 +305,7 @@ HeaoTest::psql("select wechat_openid is null from heao.candidate"
 
 
 
-=== TEST 18: A11 without the directives binding is not offered
+=== TEST 20: A11 without the directives binding is not offered
 --- http_config eval: HeaoTest::heao_http_config()
 --- more_headers eval: main::headers(1655)
 --- request eval
@@ -317,7 +317,7 @@ HeaoTest::psql("select wechat_openid is null from heao.candidate"
 
 
 
-=== TEST 19: A11 binding needs a session
+=== TEST 21: A11 binding needs a session
 --- request
 GET /api/wechat/qr
 --- error_code: 401
@@ -326,7 +326,7 @@ GET /api/wechat/qr
 
 
 
-=== TEST 20: O1 a WeChat secret file too short fails nginx -t
+=== TEST 22: O1 a WeChat secret file too short fails nginx -t
 --- http_config eval
 my $f = "$FindBin::Bin/servroot-wechat-short";
 open(my $fh, '>', $f); print $fh "short\n"; close $fh;
