@@ -1203,9 +1203,9 @@ ngx_http_heao_verify_info_set(ngx_http_request_t *r,
 
 /*
  * POST /api/recover/exam-no {"reg_serial", "reg_password", "name",
- * "captcha_ticket"}: A7, the exam number of a 报名序号 and 注册密码 (its
- * hash checked in the thread pool).  Failures are counted per serial and
- * per address as those of a reset are.
+ * "captcha_ticket"}: A7, the exam number of a 报名序号 and
+ * 注册密码 (its hash checked in the thread pool).  Failures
+ * are counted per serial and per address as those of a reset are.
  */
 
 ngx_int_t

@@ -32,9 +32,11 @@ heao_defaults();
 
 our (@C, %ID, %H, $STATE, $CALL);
 our $SECRET = 'wechat-shared-secret-of-the-heao-tests-0123456789';
-our $SECRET_FILE = "$FindBin::Bin/servroot-wechat-secret";
+our $DIR = "$FindBin::Bin/servroot-accounts";
+our $SECRET_FILE = "$DIR/wechat-secret";
 our $BIND_URL = 'https://mp.example.cn/heao/bind';
 
+mkdir $DIR unless -d $DIR;
 open(my $fh, '>', $SECRET_FILE) or die "$SECRET_FILE: $!";
 print $fh "$SECRET\n";
 close $fh;
@@ -328,7 +330,7 @@ GET /api/wechat/qr
 
 === TEST 22: O1 a WeChat secret file too short fails nginx -t
 --- http_config eval
-my $f = "$FindBin::Bin/servroot-wechat-short";
+my $f = "$main::DIR/wechat-short";
 open(my $fh, '>', $f); print $fh "short\n"; close $fh;
 HeaoTest::heao_http_config(extra => "heao_wechat_secret_file $f;")
 --- must_die

@@ -25,7 +25,10 @@ my %PIDS;
 # a mock peer on PORT that logs to a fresh file; returns the log's path
 sub mock_start {
     my ($port, @opt) = @_;
-    my $log = "$TOP/t/servroot-mock-$port.log";
+    my $dir = "$TOP/t/servroot-accounts";
+    my $log = "$dir/mock-$port.log";
+
+    mkdir $dir unless -d $dir;
 
     unlink $log;
 

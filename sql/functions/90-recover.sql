@@ -247,7 +247,8 @@ begin
                                              'MM"月"DD"日"HH24:MI')
                                   || coalesce('从IP地址' || p_client, '')
                                   || '登录了考生服务平台。'
-                                  || '如非本人操作，请立即修改密码。',
+                                  || '如非本人操作，'
+                                  || '请立即修改密码。',
                               'name', c.name,
                               'time', heao.epoch(arrived),
                               'client', p_client)
@@ -330,9 +331,11 @@ begin
                  else '已绑定微信' end,
             '您于' || heao.beijing_text(now()) || '（北京时间）'
             || case when p_openid is null
-                    then '解除了微信绑定，通知将不再发送到微信。'
-                    else '绑定了微信，登录、保存和放弃志愿的通知'
-                         || '将同时发送到微信。' end);
+                    then '解除了微信绑定，'
+                         || '通知将不再发送到微信。'
+                    else '绑定了微信，登录、保存和'
+                         || '放弃志愿的通知将同时发送到微信。'
+               end);
 
     return true;
 end;
