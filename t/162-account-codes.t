@@ -512,3 +512,15 @@ Test::More::is($st, 200, 'A3 a binding under way');
 [400, 400, 400, 400, 400, 429]
 --- response_body_like eval
 [ (qr/"wrong_password"/) x 5, qr/^\{"error":"too_many",/ ]
+
+
+
+=== TEST 34: A9 a code never sent (or expired) is told so
+--- more_headers eval: main::headers(1634)
+--- request eval
+main::psql("update heao.candidate set phone = null"
+           . " where id = $main::ID{1634}");
+main::post('/api/phone', { phone => '13700001634', code => '123456' })
+--- error_code: 403
+--- response_body chomp
+{"error":"wrong_code","message":"验证码已失效，请重新获取","field":"code"}

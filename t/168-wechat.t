@@ -116,7 +116,17 @@ Content-Type: image/png
 
 
 
-=== TEST 4: A11 a callback with a wrong signature is refused, and binds nothing
+=== TEST 4: A11 no QR code without a binding under way
+--- more_headers eval: main::headers(1656)
+--- request
+GET /api/wechat/qr
+--- error_code: 404
+--- response_body chomp
+{"error":"not_found","message":"二维码已过期，请重新开始绑定"}
+
+
+
+=== TEST 5: A11 a callback with a wrong signature is refused, and binds nothing
 --- request eval
 $main::STATE = main::begun(1650);
 main::callback(secret => 'not the shared secret')
@@ -130,7 +140,7 @@ heao wechat: callback with a bad signature
 
 
 
-=== TEST 5: A11 a stale callback (10 minutes old) is refused
+=== TEST 6: A11 a stale callback (10 minutes old) is refused
 --- request eval
 main::callback(timestamp => time - 600)
 --- error_code: 401
@@ -143,7 +153,7 @@ heao wechat: stale callback
 
 
 
-=== TEST 6: A11 a callback from the future is refused as well
+=== TEST 7: A11 a callback from the future is refused as well
 --- request eval
 main::callback(timestamp => time + 600)
 --- error_code: 401
@@ -153,7 +163,7 @@ main::callback(timestamp => time + 600)
 
 
 
-=== TEST 7: A11 a forged state (another candidate's number under a state's MAC) is refused
+=== TEST 8: A11 a forged state (another candidate's number under a state's MAC) is refused
 --- request eval
 (my $forged = $main::STATE) =~ s/^\d+/$main::ID{1651}/;
 main::callback(state => $forged)
@@ -163,7 +173,7 @@ main::callback(state => $forged)
 
 
 
-=== TEST 8: A11 the right callback binds, once; the same call again is a replay
+=== TEST 9: A11 the right callback binds, once; the same call again is a replay
 --- request eval
 my $call = main::callback();
 [ $call, $call ]
@@ -175,7 +185,7 @@ my $call = main::callback();
 
 
 
-=== TEST 9: A11 the state works once: a new nonce with it is refused
+=== TEST 10: A11 the state works once: a new nonce with it is refused
 --- request eval
 main::callback(openid => 'oWxSomebodyElse99')
 --- error_code: 409
@@ -184,7 +194,7 @@ main::callback(openid => 'oWxSomebodyElse99')
 
 
 
-=== TEST 10: A11 the binding is stored, told in the mailbox, and shown
+=== TEST 11: A11 the binding is stored, told in the mailbox, and shown
 --- more_headers eval: main::headers(1650)
 --- request
 GET /api/wechat
@@ -198,7 +208,7 @@ $r eq 'oWxTestOpenid1650 1' ? '{"bound":true}' : "stored: $r"
 
 
 
-=== TEST 11: A11 A12 from then on a login notice goes to WeChat too
+=== TEST 12: A11 A12 from then on a login notice goes to WeChat too
 --- request eval
 "POST /api/login\n" . HeaoTest::json_of({
     exam_no => $main::C[1650]{exam_no}, id_no => $main::C[1650]{id_no},
@@ -208,7 +218,7 @@ $r eq 'oWxTestOpenid1650 1' ? '{"bound":true}' : "stored: $r"
 
 
 
-=== TEST 12: A11 A12 the login queued a WeChat notice
+=== TEST 13: A11 A12 the login queued a WeChat notice
 --- request
 GET /api/batches
 --- error_code: 200
@@ -220,7 +230,7 @@ $n == 1 ? qr/"batches"/ : qr/wechat notices: $n/
 
 
 
-=== TEST 13: A11 a state that expired is refused
+=== TEST 14: A11 a state that expired is refused
 --- request eval
 HeaoTest::redis('SET', "heao:wb:$main::ID{1652}", 'x');
 my $exp = time - 5;
@@ -234,7 +244,7 @@ main::callback(state => "$main::ID{1652}.$exp.$mac")
 
 
 
-=== TEST 14: A11 a binding under way for a second candidate
+=== TEST 15: A11 a binding under way for a second candidate
 --- more_headers eval: main::headers(1653)
 --- request eval
 "POST /api/wechat/begin\n{}"
@@ -243,7 +253,7 @@ main::callback(state => "$main::ID{1652}.$exp.$mac")
 
 
 
-=== TEST 15: A11 a state replaced by a newer binding is refused
+=== TEST 16: A11 a state replaced by a newer binding is refused
 --- request eval
 my $old = main::begun(1653);
 HeaoTest::redis('SET', "heao:wb:$main::ID{1653}", 'replaced-by-a-new-one');
@@ -253,7 +263,7 @@ HeaoTest::redis('SET', "heao:wb:$main::ID{1653}", 'replaced-by-a-new-one');
 
 
 
-=== TEST 16: A11 malformed callbacks name their field
+=== TEST 17: A11 malformed callbacks name their field
 --- request eval
 [ main::callback(openid => 'oWx!bad'),
   main::callback(signature => 'abc'),
@@ -272,7 +282,7 @@ HeaoTest::redis('SET', "heao:wb:$main::ID{1653}", 'replaced-by-a-new-one');
 
 
 
-=== TEST 17: A11 A6 unbinding needs the CSRF token
+=== TEST 18: A11 A6 unbinding needs the CSRF token
 --- more_headers eval
 (my $h = main::headers(1650)) =~ s/X-CSRF-Token: \S+\n//;
 $h
@@ -284,7 +294,7 @@ POST /api/wechat/unbind
 
 
 
-=== TEST 18: A11 unbinding with it: notices stop going to WeChat
+=== TEST 19: A11 unbinding with it: notices stop going to WeChat
 --- more_headers eval: main::headers(1650)
 --- request
 POST /api/wechat/unbind
@@ -295,7 +305,7 @@ POST /api/wechat/unbind
 
 
 
-=== TEST 19: A11 the openid is gone
+=== TEST 20: A11 the openid is gone
 --- more_headers eval: main::headers(1650)
 --- request
 GET /api/wechat
@@ -307,7 +317,7 @@ HeaoTest::psql("select wechat_openid is null from heao.candidate"
 
 
 
-=== TEST 20: A11 without the directives binding is not offered
+=== TEST 21: A11 without the directives binding is not offered
 --- http_config eval: HeaoTest::heao_http_config()
 --- more_headers eval: main::headers(1655)
 --- request eval
@@ -319,7 +329,7 @@ HeaoTest::psql("select wechat_openid is null from heao.candidate"
 
 
 
-=== TEST 21: A11 binding needs a session
+=== TEST 22: A11 binding needs a session
 --- request
 GET /api/wechat/qr
 --- error_code: 401
@@ -328,7 +338,7 @@ GET /api/wechat/qr
 
 
 
-=== TEST 22: O1 a WeChat secret file too short fails nginx -t
+=== TEST 23: O1 a WeChat secret file too short fails nginx -t
 --- http_config eval
 my $f = "$main::DIR/wechat-short";
 open(my $fh, '>', $f); print $fh "short\n"; close $fh;
