@@ -560,3 +560,20 @@ HeaoTest::redis('SET', 'heao:ct:TicketForTheExamNoA7xy', 1, 'EX', 120);
 [ '{"error":"bad_field","message":"请先完成图形验证","field":"captcha_ticket"}',
   '{"exam_no":"21419900001612"}',
   '{"error":"bad_field","message":"图形验证已失效，请重新验证","field":"captcha_ticket"}' ]
+
+
+
+=== TEST 34: A8 R2 without Redis the reset is refused with 503, never left unlimited
+--- http_config eval
+my $c = HeaoTest::heao_http_config();
+$c =~ s/heao_redis 127\.0\.0\.1:\d+;/heao_redis 127.0.0.1:18139;/;
+$c
+--- request eval
+main::start_req(1615)
+--- error_code: 503
+--- response_headers
+Retry-After: 5
+--- response_body_like: ^\{"error":"unavailable"
+--- no_error_log
+[alert]
+[crit]
