@@ -227,12 +227,14 @@ Test::More::is(HeaoTest::redis('HGET', $k, 'n'), 4,
 
 
 
-=== TEST 9: A8 the right code sets the new password and ends every session (A5)
+=== TEST 9: A8 the right code sets the new password and ends every session (A5); no line of the debug log holds the code
 --- request eval
 main::finish_req($main::TOKEN, main::code($main::CODE))
 --- error_code: 200
 --- response_body chomp
 {"ok":true}
+--- no_error_log eval
+[ '[error]', qr/\b$main::CODE\b/ ]
 
 
 
