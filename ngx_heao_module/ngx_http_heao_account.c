@@ -81,12 +81,7 @@ static ngx_int_t ngx_http_heao_login_verified(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
 static ngx_int_t ngx_http_heao_login_done(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
-static ngx_uint_t ngx_http_heao_password_policy(ngx_str_t *s);
-static ngx_uint_t ngx_http_heao_valid_exam_no(ngx_str_t *s);
-static ngx_uint_t ngx_http_heao_valid_id_no(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_valid_password(ngx_str_t *s);
-static ngx_int_t ngx_http_heao_field(json_t *body, const char *name,
-    ngx_str_t *value);
 
 
 /*
@@ -865,7 +860,7 @@ ngx_http_heao_password_change(ngx_http_request_t *r,
 
 /* 14 digits, the year first, then the province code 41 */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_heao_valid_exam_no(ngx_str_t *s)
 {
     size_t  i;
@@ -886,7 +881,7 @@ ngx_http_heao_valid_exam_no(ngx_str_t *s)
 
 /* GB 11643: 17 digits, a real birth date, an ISO 7064 MOD 11-2 check */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_heao_valid_id_no(ngx_str_t *s)
 {
     u_char      *d, c;
@@ -954,7 +949,7 @@ ngx_http_heao_valid_password(ngx_str_t *s)
 
 /* SPEC 2: 8 to 32 visible ASCII characters, letters, digits, a symbol */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_heao_password_policy(ngx_str_t *s)
 {
     u_char      c;
@@ -992,7 +987,9 @@ ngx_http_heao_password_policy(ngx_str_t *s)
 }
 
 
-static ngx_int_t
+/* a string member of a JSON object: NGX_OK, else NGX_DECLINED */
+
+ngx_int_t
 ngx_http_heao_field(json_t *body, const char *name, ngx_str_t *value)
 {
     json_t  *v;

@@ -339,6 +339,13 @@ ngx_int_t ngx_http_heao_wechat_callback(ngx_http_request_t *r,
 char *ngx_http_heao_wechat_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
+/* ngx_http_heao_account.c: the formats of SPEC 2 */
+ngx_uint_t ngx_http_heao_valid_exam_no(ngx_str_t *s);
+ngx_uint_t ngx_http_heao_valid_id_no(ngx_str_t *s);
+ngx_uint_t ngx_http_heao_password_policy(ngx_str_t *s);
+ngx_int_t ngx_http_heao_field(json_t *body, const char *name,
+    ngx_str_t *value);
+
 /* ngx_http_heao_recover.c: verification codes (A8, A9, V3) */
 #define NGX_HTTP_HEAO_CODE_LEN          6
 #define NGX_HTTP_HEAO_CODE_TTL          300     /* seconds, A8 */

@@ -160,12 +160,9 @@ static ngx_int_t ngx_http_heao_recover_got(ngx_http_request_t *r,
 static ngx_int_t ngx_http_heao_recover_sent(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_recover_t *rv,
     ngx_uint_t with_token);
-static ngx_int_t ngx_http_heao_string(json_t *obj, const char *name,
-    ngx_str_t *value);
 static ngx_uint_t ngx_http_heao_valid_name(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_valid_phone(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_valid_verify_info(ngx_str_t *s);
-static ngx_uint_t ngx_http_heao_recover_policy(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_is(ngx_str_t *s, const char *text);
 
 
@@ -216,7 +213,7 @@ ngx_http_heao_code_send(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         ctx->data = rv;
         rv->code.candidate = ctx->session->candidate;
 
-        if (ngx_http_heao_string(ctx->body, "purpose", &purpose) != NGX_OK) {
+        if (ngx_http_heao_field(ctx->body, "purpose", &purpose) != NGX_OK) {
             purpose.len = 0;
         }
 
@@ -243,7 +240,7 @@ ngx_http_heao_code_send(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                            "验证码用途不正确");
         }
 
-        if (ngx_http_heao_string(ctx->body, "phone", &rv->phone) != NGX_OK
+        if (ngx_http_heao_field(ctx->body, "phone", &rv->phone) != NGX_OK
             || !ngx_http_heao_valid_phone(&rv->phone))
         {
             return ngx_http_heao_bad_field(r, "phone",
@@ -580,9 +577,9 @@ ngx_http_heao_recover_finish(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         ctx->data = rv;
 
-        if (ngx_http_heao_string(ctx->body, "new_password", &rv->password)
+        if (ngx_http_heao_field(ctx->body, "new_password", &rv->password)
             != NGX_OK
-            || !ngx_http_heao_recover_policy(&rv->password))
+            || !ngx_http_heao_password_policy(&rv->password))
         {
             return ngx_http_heao_bad_field(r, "new_password",
                                            "新密码应为8至32个字符，"
@@ -592,7 +589,7 @@ ngx_http_heao_recover_finish(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         proof = json_object_get(ctx->body, "proof");
 
-        if (ngx_http_heao_string(proof, "type", &rv->type) != NGX_OK) {
+        if (ngx_http_heao_field(proof, "type", &rv->type) != NGX_OK) {
             return ngx_http_heao_bad_field(r, "proof",
                                            "请选择身份验证方式");
         }
@@ -919,7 +916,7 @@ ngx_http_heao_phone_set(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         ctx->data = rv;
 
-        if (ngx_http_heao_string(ctx->body, "phone", &rv->phone) != NGX_OK
+        if (ngx_http_heao_field(ctx->body, "phone", &rv->phone) != NGX_OK
             || !ngx_http_heao_valid_phone(&rv->phone))
         {
             return ngx_http_heao_bad_field(r, "phone",
@@ -1085,7 +1082,7 @@ ngx_http_heao_verify_info_set(ngx_http_request_t *r,
 
         ctx->data = rv;
 
-        if (ngx_http_heao_string(ctx->body, "password", &rv->password)
+        if (ngx_http_heao_field(ctx->body, "password", &rv->password)
             != NGX_OK
             || rv->password.len < NGX_HTTP_HEAO_PASSWORD_MIN
             || rv->password.len > NGX_HTTP_HEAO_PASSWORD_LEN)
@@ -1094,7 +1091,7 @@ ngx_http_heao_verify_info_set(ngx_http_request_t *r,
                                            "请输入登录密码");
         }
 
-        if (ngx_http_heao_string(ctx->body, "value", &rv->value) != NGX_OK
+        if (ngx_http_heao_field(ctx->body, "value", &rv->value) != NGX_OK
             || !ngx_http_heao_valid_verify_info(&rv->value))
         {
             return ngx_http_heao_bad_field(r, "value",
@@ -1623,42 +1620,25 @@ ngx_http_heao_recover_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_http_heao_recover_t *rv)
 {
     u_char     *p;
-    size_t      i;
     ngx_int_t   rc;
     ngx_str_t  *addr;
 
-    if (ngx_http_heao_string(ctx->body, "exam_no", &rv->exam_no) != NGX_OK
-        || rv->exam_no.len != NGX_HTTP_HEAO_EXAM_NO_LEN)
+    if (ngx_http_heao_field(ctx->body, "exam_no", &rv->exam_no) != NGX_OK
+        || !ngx_http_heao_valid_exam_no(&rv->exam_no))
     {
         return ngx_http_heao_bad_field(r, "exam_no",
                                        "考生号应为14位数字");
     }
 
-    for (i = 0; i < rv->exam_no.len; i++) {
-        if (rv->exam_no.data[i] < '0' || rv->exam_no.data[i] > '9') {
-            return ngx_http_heao_bad_field(r, "exam_no",
-                                           "考生号应为14位数字");
-        }
-    }
-
-    if (ngx_http_heao_string(ctx->body, "id_no", &rv->id_no) != NGX_OK
-        || rv->id_no.len != NGX_HTTP_HEAO_ID_NO_LEN)
+    if (ngx_http_heao_field(ctx->body, "id_no", &rv->id_no) != NGX_OK
+        || !ngx_http_heao_valid_id_no(&rv->id_no))
     {
         return ngx_http_heao_bad_field(r, "id_no",
-                                       "证件号码应为18位");
+                                       "证件号码应为18位"
+                                       "有效的居民身份证号码");
     }
 
-    for (i = 0; i < rv->id_no.len; i++) {
-        if ((rv->id_no.data[i] < '0' || rv->id_no.data[i] > '9')
-            && !(i == rv->id_no.len - 1
-                 && (rv->id_no.data[i] == 'X' || rv->id_no.data[i] == 'x')))
-        {
-            return ngx_http_heao_bad_field(r, "id_no",
-                                           "证件号码应为18位");
-        }
-    }
-
-    if (ngx_http_heao_string(ctx->body, "name", &rv->name) != NGX_OK
+    if (ngx_http_heao_field(ctx->body, "name", &rv->name) != NGX_OK
         || !ngx_http_heao_valid_name(&rv->name))
     {
         return ngx_http_heao_bad_field(r, "name", "请输入姓名");
@@ -1718,7 +1698,7 @@ ngx_http_heao_exam_no_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_int_t   rc;
     ngx_str_t  *addr;
 
-    if (ngx_http_heao_string(ctx->body, "reg_serial", &rv->serial) != NGX_OK
+    if (ngx_http_heao_field(ctx->body, "reg_serial", &rv->serial) != NGX_OK
         || rv->serial.len < NGX_HTTP_HEAO_SERIAL_MIN
         || rv->serial.len > NGX_HTTP_HEAO_SERIAL_MAX)
     {
@@ -1735,7 +1715,7 @@ ngx_http_heao_exam_no_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
         }
     }
 
-    if (ngx_http_heao_string(ctx->body, "reg_password", &rv->password)
+    if (ngx_http_heao_field(ctx->body, "reg_password", &rv->password)
         != NGX_OK
         || rv->password.len == 0
         || rv->password.len > NGX_HTTP_HEAO_PASSWORD_MAX)
@@ -1744,7 +1724,7 @@ ngx_http_heao_exam_no_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
                                        "请输入注册密码");
     }
 
-    if (ngx_http_heao_string(ctx->body, "name", &rv->name) != NGX_OK
+    if (ngx_http_heao_field(ctx->body, "name", &rv->name) != NGX_OK
         || !ngx_http_heao_valid_name(&rv->name))
     {
         return ngx_http_heao_bad_field(r, "name", "请输入姓名");
@@ -1794,7 +1774,7 @@ ngx_http_heao_recover_ticket(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_str_set(&ticket, "-");
 
     if (hmcf->captcha) {
-        if (ngx_http_heao_string(ctx->body, "captcha_ticket", &ticket)
+        if (ngx_http_heao_field(ctx->body, "captcha_ticket", &ticket)
             != NGX_OK
             || ticket.len != NGX_HTTP_HEAO_TOKEN_LEN)
         {
@@ -1945,7 +1925,7 @@ ngx_http_heao_recover_get(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     size_t        i, len[1];
     const char   *argv[1];
 
-    if (ngx_http_heao_string(ctx->body, "token", &rv->token) != NGX_OK
+    if (ngx_http_heao_field(ctx->body, "token", &rv->token) != NGX_OK
         || rv->token.len != NGX_HTTP_HEAO_TOKEN_LEN)
     {
         return ngx_http_heao_bad_field(r, "token", "请重新开始");
@@ -2179,24 +2159,6 @@ ngx_http_heao_account_rated(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 }
 
 
-static ngx_int_t
-ngx_http_heao_string(json_t *obj, const char *name, ngx_str_t *value)
-{
-    json_t  *v;
-
-    v = json_object_get(obj, name);
-
-    if (!json_is_string(v)) {
-        return NGX_DECLINED;
-    }
-
-    value->data = (u_char *) json_string_value(v);
-    value->len = json_string_length(v);
-
-    return NGX_OK;
-}
-
-
 /* SPEC 2: 2 to 20 characters (the roster checks which ones) */
 
 static ngx_uint_t
@@ -2277,46 +2239,6 @@ ngx_http_heao_valid_verify_info(ngx_str_t *s)
     }
 
     return n >= 1 && n <= NGX_HTTP_HEAO_VERIFY_MAX && !(n > 1 && same);
-}
-
-
-/* SPEC 2, as the password change checks it */
-
-static ngx_uint_t
-ngx_http_heao_recover_policy(ngx_str_t *s)
-{
-    u_char      c;
-    size_t      i;
-    ngx_uint_t  letter, digit, symbol;
-
-    if (s->len < NGX_HTTP_HEAO_PASSWORD_MIN
-        || s->len > NGX_HTTP_HEAO_PASSWORD_LEN)
-    {
-        return 0;
-    }
-
-    letter = 0;
-    digit = 0;
-    symbol = 0;
-
-    for (i = 0; i < s->len; i++) {
-        c = s->data[i];
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-            letter = 1;
-
-        } else if (c >= '0' && c <= '9') {
-            digit = 1;
-
-        } else if (c > 0x20 && c < 0x7f) {
-            symbol = 1;
-
-        } else {
-            return 0;
-        }
-    }
-
-    return letter && digit && symbol;
 }
 
 

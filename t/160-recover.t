@@ -193,7 +193,7 @@ HeaoTest::redis('SET', 'heao:ct:TicketForTheResetA8xyz', 1, 'EX', 120);
 --- error_code eval
 [400, 400]
 --- response_body eval
-[ '{"error":"bad_field","message":"证件号码应为18位","field":"id_no"}',
+[ '{"error":"bad_field","message":"证件号码应为18位有效的居民身份证号码","field":"id_no"}',
   '{"error":"bad_field","message":"请输入姓名","field":"name"}' ]
 
 
