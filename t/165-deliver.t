@@ -15,6 +15,7 @@ use lib $FindBin::Bin;
 
 use Test::More;
 use POSIX ();
+use Time::HiRes qw(time sleep);
 use HeaoTest;
 use HeaoDeliver;
 
@@ -184,5 +185,30 @@ is(scalar(grep { $_ != 1 } values %n), 0, 'TEST 12: A12 none twice');
 is(psql("select count(*) from heao.outbox where id between $ids[0]"
         . " and $ids[-1] and candidate_id between $ID{1646} and $ID{1648}"
         . " and sent_at is null"), 0, 'TEST 12: A12 all marked sent');
+
+
+
+# TEST 13: a sender that waits is woken by the NOTIFY of the commit
+my $pid = fork // die "fork: $!";
+if ($pid == 0) {
+    exec("$FindBin::Bin/../tools/heao-deliver", '--pg',
+         "host=127.0.0.1 port=$ENV{TEST_NGINX_PG_PORT} dbname=heao"
+         . " user=heao", '--sms', 'http://127.0.0.1:18135/sms')
+        or die "exec: $!";
+}
+sleep 1;                        # it listens, and finds nothing due
+$id = psql("with r as (insert into heao.outbox (candidate_id, channel,"
+           . " kind, payload) values ($ID{1649}, 'sms', 'login',"
+           . " '{\"text\": \"登录通知\"}') returning id)"
+           . " select id, pg_notify('heao_outbox', '') from r");
+$id =~ s/\|.*//;
+my $t0 = time;
+sleep 0.1 until row($id, 'sent_at is not null') eq 't' || time - $t0 > 4;
+my $took = time - $t0;
+kill 'TERM', $pid;
+waitpid($pid, 0);
+is(row($id, 'sent_at is not null'), 't',
+   "TEST 13: A12 a waiting sender sends at the NOTIFY ($took s)");
+ok($took < 3, 'TEST 13: A12 well before its 5 s idle wait');
 
 done_testing();
