@@ -87,6 +87,23 @@ typedef enum {
 
 
 typedef enum {
+    NGX_HTTP_HEAO_RESEND_START = 0,
+    NGX_HTTP_HEAO_RESEND_TOKEN,
+    NGX_HTTP_HEAO_RESEND_ISSUED,
+    NGX_HTTP_HEAO_RESEND_NOTICED
+} ngx_http_heao_resend_step_e;
+
+
+typedef enum {
+    NGX_HTTP_HEAO_EXAM_NO_START = 0,
+    NGX_HTTP_HEAO_EXAM_NO_GATE,
+    NGX_HTTP_HEAO_EXAM_NO_LOOKUP,
+    NGX_HTTP_HEAO_EXAM_NO_VERIFIED,
+    NGX_HTTP_HEAO_EXAM_NO_FAILED
+} ngx_http_heao_exam_no_step_e;
+
+
+typedef enum {
     NGX_HTTP_HEAO_PHONE_SESSION = 0,
     NGX_HTTP_HEAO_PHONE_LOADED,
     NGX_HTTP_HEAO_PHONE_OLD,
@@ -490,7 +507,7 @@ ngx_http_heao_recover_code(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
     switch (ctx->step) {
 
-    case 0:
+    case NGX_HTTP_HEAO_RESEND_START:
         rc = ngx_http_heao_parse_body(r, ctx);
         if (rc != NGX_OK) {
             return rc;
@@ -502,11 +519,11 @@ ngx_http_heao_recover_code(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         }
 
         ctx->data = rv;
-        ctx->step = 1;
+        ctx->step = NGX_HTTP_HEAO_RESEND_TOKEN;
 
         return ngx_http_heao_recover_get(r, ctx, rv);
 
-    case 1:
+    case NGX_HTTP_HEAO_RESEND_TOKEN:
         rc = ngx_http_heao_recover_got(r, ctx, rv);
         if (rc != NGX_OK) {
             return rc;
@@ -520,21 +537,21 @@ ngx_http_heao_recover_code(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                             "本次验证无需验证码");
         }
 
-        ctx->step = 2;
+        ctx->step = NGX_HTTP_HEAO_RESEND_ISSUED;
 
         return ngx_http_heao_code_issue(r, ctx, &rv->code);
 
-    case 2:
+    case NGX_HTTP_HEAO_RESEND_ISSUED:
         rc = ngx_http_heao_code_issued(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        ctx->step = 3;
+        ctx->step = NGX_HTTP_HEAO_RESEND_NOTICED;
 
         return ngx_http_heao_code_notice(r, ctx, &rv->code);
 
-    default:
+    default: /* NGX_HTTP_HEAO_RESEND_NOTICED */
         if (ctx->rc != NGX_OK || ctx->reply == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "code");
         }
@@ -1218,7 +1235,7 @@ ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
 
     switch (ctx->step) {
 
-    case 0:
+    case NGX_HTTP_HEAO_EXAM_NO_START:
         rc = ngx_http_heao_parse_body(r, ctx);
         if (rc != NGX_OK) {
             return rc;
@@ -1236,12 +1253,12 @@ ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
             return rc;
         }
 
-        ctx->step = 1;
+        ctx->step = NGX_HTTP_HEAO_EXAM_NO_GATE;
 
         return ngx_http_heao_recover_limits(r, ctx, rv,
                                             NGX_HTTP_HEAO_LUA_LOGIN_GATE, 1);
 
-    case 1:
+    case NGX_HTTP_HEAO_EXAM_NO_GATE:
         if (ctx->rc != NGX_OK || ctx->reply == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "recover limit");
         }
@@ -1264,12 +1281,12 @@ ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
         values[0] = (char *) rv->serial.data;
         values[1] = (char *) rv->name.data;
 
-        ctx->step = 2;
+        ctx->step = NGX_HTTP_HEAO_EXAM_NO_LOOKUP;
 
         return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_EXAM_NO_LOOKUP, 2,
                                      values, NULL);
 
-    case 2:
+    case NGX_HTTP_HEAO_EXAM_NO_LOOKUP:
         if (ctx->rc != NGX_OK) {
             return ngx_http_heao_backend_error(r, ctx, "exam number");
         }
@@ -1282,7 +1299,7 @@ ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
             rv->exam_no = v[0];
         }
 
-        ctx->step = 3;
+        ctx->step = NGX_HTTP_HEAO_EXAM_NO_VERIFIED;
 
         rc = ngx_http_heao_kdf_verify(r, ctx, v && v[1].len ? &v[1] : NULL,
                                       &rv->password);
@@ -1293,13 +1310,13 @@ ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
 
         return rc;
 
-    case 3:
+    case NGX_HTTP_HEAO_EXAM_NO_VERIFIED:
         if (ctx->rc == NGX_ERROR) {
             return ngx_http_heao_backend_error(r, ctx, "password check");
         }
 
         if (ctx->rc != NGX_OK || rv->exam_no.len == 0) {
-            ctx->step = 4;
+            ctx->step = NGX_HTTP_HEAO_EXAM_NO_FAILED;
             return ngx_http_heao_recover_limits(r, ctx, rv,
                                                NGX_HTTP_HEAO_LUA_LOGIN_FAILED,
                                                0);
@@ -1313,7 +1330,7 @@ ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
                    json_pack("{s:s%}", "exam_no", rv->exam_no.data,
                              rv->exam_no.len));
 
-    default:
+    default: /* NGX_HTTP_HEAO_EXAM_NO_FAILED */
         if (ctx->rc != NGX_OK) {
             return ngx_http_heao_backend_error(r, ctx, "recover limit");
         }

@@ -46,6 +46,13 @@ typedef enum {
 } ngx_http_heao_wechat_step_e;
 
 
+typedef enum {
+    NGX_HTTP_HEAO_CALLBACK_START = 0,
+    NGX_HTTP_HEAO_CALLBACK_CLAIMED,
+    NGX_HTTP_HEAO_CALLBACK_BOUND
+} ngx_http_heao_callback_step_e;
+
+
 static ngx_int_t ngx_http_heao_wechat_start(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_uint_t post);
 static ngx_int_t ngx_http_heao_wechat_key(ngx_http_request_t *r,
@@ -85,7 +92,7 @@ ngx_http_heao_wechat_status(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_WECHAT_OF, 1,
                                      values, NULL);
 
-    default:
+    default: /* NGX_HTTP_HEAO_WX_DONE */
         if (ctx->rc != NGX_OK || ctx->reply == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "wechat");
         }
@@ -152,7 +159,7 @@ ngx_http_heao_wechat_begin(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_SET_EX, 1, 3,
                                         argv, len);
 
-    default:
+    default: /* NGX_HTTP_HEAO_WX_STORED */
         if (ctx->rc != NGX_OK) {
             return ngx_http_heao_backend_error(r, ctx, "wechat");
         }
@@ -203,7 +210,7 @@ ngx_http_heao_wechat_qr(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_GET, 1, 1,
                                         argv, len);
 
-    default:
+    default: /* NGX_HTTP_HEAO_WX_DONE */
         if (ctx->rc != NGX_OK) {
             return ngx_http_heao_backend_error(r, ctx, "wechat");
         }
@@ -251,7 +258,7 @@ ngx_http_heao_wechat_unbind(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_WECHAT_BIND, 2,
                                      values, NULL);
 
-    default:
+    default: /* NGX_HTTP_HEAO_WX_DONE */
         if (ctx->rc != NGX_OK || ctx->reply == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "wechat");
         }
@@ -292,7 +299,7 @@ ngx_http_heao_wechat_callback(ngx_http_request_t *r,
 
     switch (ctx->step) {
 
-    case 0:
+    case NGX_HTTP_HEAO_CALLBACK_START:
         if (hmcf->wechat_secret.len == 0) {
             ngx_http_discard_request_body(r);
             return ngx_http_heao_wechat_off(r);
@@ -450,12 +457,12 @@ ngx_http_heao_wechat_callback(ngx_http_request_t *r,
         kept[0] = cand;
         kept[1] = openid;
         ctx->data = kept;
-        ctx->step = 1;
+        ctx->step = NGX_HTTP_HEAO_CALLBACK_CLAIMED;
 
         return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_WECHAT_CLAIM,
                                         2, 4, argv, len);
 
-    case 1:
+    case NGX_HTTP_HEAO_CALLBACK_CLAIMED:
         if (ctx->rc != NGX_OK || ctx->reply == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "wechat");
         }
@@ -489,12 +496,12 @@ ngx_http_heao_wechat_callback(ngx_http_request_t *r,
         p = ngx_cpymem(p, kept[1].data, kept[1].len);
         *p = '\0';
 
-        ctx->step = 2;
+        ctx->step = NGX_HTTP_HEAO_CALLBACK_BOUND;
 
         return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_WECHAT_BIND, 2,
                                      values, NULL);
 
-    default:
+    default: /* NGX_HTTP_HEAO_CALLBACK_BOUND */
         if (ctx->rc != NGX_OK || ctx->reply == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "wechat bind");
         }
