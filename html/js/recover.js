@@ -66,12 +66,19 @@
 
     /* the field named by the answer, if the form has it */
 
-    function fieldError(r, map, fallback) {
+    function fieldError(r, map, fallback, captcha) {
         var id = map[r.data.field];
 
         if (id) {
             setError(id, heao.message(r));
-            document.getElementById(id).focus();
+
+            if (r.data.field === 'captcha_ticket') {
+                captcha.focus();
+
+            } else {
+                document.getElementById(id).focus();
+            }
+
             return;
         }
 
@@ -136,11 +143,8 @@
 
         fieldError(r, {reg_serial: 'reg_serial',
                        reg_password: 'reg_password', name: 'examno-name',
-                       captcha_ticket: 'examno-captcha'}, 'examno-status');
-
-        if (r.data.field === 'captcha_ticket') {
-            examCaptcha.focus();
-        }
+                       captcha_ticket: 'examno-captcha'}, 'examno-status',
+                   examCaptcha);
     }
 
 
@@ -194,7 +198,7 @@
         if (r.status !== 200) {
             fieldError(r, {exam_no: 'exam_no', id_no: 'id_no', name: 'name',
                            captcha_ticket: 'reset-captcha'},
-                       'reset-status');
+                       'reset-status', resetCaptcha);
             return;
         }
 
@@ -297,7 +301,7 @@
         }
 
         fieldError(r, {proof: 'proof', new_password: 'new_password'},
-                   'reset-status');
+                   'reset-status', null);
     }
 
 
