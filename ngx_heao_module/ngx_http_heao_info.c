@@ -154,11 +154,11 @@ ngx_http_heao_mailbox_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
 /*
  * V3: abandons the group of a batch, proven as A8 orders: the dynamic
- * password when one is bound, else a code sent by WeChat or SMS, else the
- * 密码验证信息 (its argon2id hash is checked in the thread
- * pool).  Attempts are counted per candidate.  The answer names every
- * batch of the group, and waits for the commit and for the cached browse
- * answer to be dropped.
+ * password when one is bound, else a code sent by WeChat or SMS, else
+ * the 密码验证信息 (its hash is checked in the thread pool).
+ * Attempts are counted per candidate.  The answer names every batch of
+ * the group, and waits for the commit and for the cached browse answer
+ * to be dropped.
  */
 
 ngx_int_t

@@ -421,7 +421,7 @@ ngx_http_heao_totp_confirm(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         tp->redis_key = ctx->result;
 
-        /* a code has a hundred million values: tries are limited */
+        /* codes can be guessed: the tries are limited (A4) */
 
         ctx->step = NGX_HTTP_HEAO_TOTP_RATED;
 
