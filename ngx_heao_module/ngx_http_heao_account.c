@@ -28,7 +28,8 @@ typedef enum {
     NGX_HTTP_HEAO_LOGIN_SESSION,
     NGX_HTTP_HEAO_LOGIN_RESET,
     NGX_HTTP_HEAO_LOGIN_FAILED,
-    NGX_HTTP_HEAO_LOGIN_TOTP
+    NGX_HTTP_HEAO_LOGIN_TOTP,
+    NGX_HTTP_HEAO_LOGIN_NOTICE
 } ngx_http_heao_login_step_e;
 
 
@@ -39,7 +40,8 @@ typedef enum {
     NGX_HTTP_HEAO_PASSWORD_VERIFY,
     NGX_HTTP_HEAO_PASSWORD_DERIVE,
     NGX_HTTP_HEAO_PASSWORD_STORE,
-    NGX_HTTP_HEAO_PASSWORD_SESSIONS
+    NGX_HTTP_HEAO_PASSWORD_SESSIONS,
+    NGX_HTTP_HEAO_PASSWORD_RATED
 } ngx_http_heao_password_step_e;
 
 
@@ -79,12 +81,7 @@ static ngx_int_t ngx_http_heao_login_verified(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
 static ngx_int_t ngx_http_heao_login_done(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
-static ngx_uint_t ngx_http_heao_password_policy(ngx_str_t *s);
-static ngx_uint_t ngx_http_heao_valid_exam_no(ngx_str_t *s);
-static ngx_uint_t ngx_http_heao_valid_id_no(ngx_str_t *s);
 static ngx_uint_t ngx_http_heao_valid_password(ngx_str_t *s);
-static ngx_int_t ngx_http_heao_field(json_t *body, const char *name,
-    ngx_str_t *value);
 
 
 /*
@@ -276,6 +273,42 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         }
 
     case NGX_HTTP_HEAO_LOGIN_RESET:
+
+        /* A12: the login notice to the bound channels */
+
+        ctx->step = NGX_HTTP_HEAO_LOGIN_NOTICE;
+
+        {
+            u_char      *p;
+            const char  *values[3];
+
+            p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 5
+                                     + r->connection->addr_text.len + 1);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            values[0] = (char *) lg->candidate.data;
+
+            values[1] = (char *) p;
+            p = ngx_sprintf(p, "%T.%03M%Z", ctx->arrived, ctx->arrived_msec);
+
+            values[2] = (char *) p;
+            p = ngx_cpymem(p, r->connection->addr_text.data,
+                           r->connection->addr_text.len);
+            *p = '\0';
+
+            return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_LOGIN_NOTICE,
+                                         3, values, NULL);
+        }
+
+    case NGX_HTTP_HEAO_LOGIN_NOTICE:
+        if (ctx->rc != NGX_OK) {
+            /* the session exists: the login stands without its notice */
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "heao: the login notice could not be queued");
+        }
+
         return ngx_http_heao_login_done(r, ctx, lg);
 
     default: /* NGX_HTTP_HEAO_LOGIN_FAILED */
@@ -724,6 +757,18 @@ ngx_http_heao_password_change(ngx_http_request_t *r,
                                            "新密码不能与原密码相同");
         }
 
+        /* A4: the old password is not to be guessed here either */
+
+        ctx->step = NGX_HTTP_HEAO_PASSWORD_RATED;
+
+        return ngx_http_heao_account_rate(r, ctx, "pw");
+
+    case NGX_HTTP_HEAO_PASSWORD_RATED:
+        rc = ngx_http_heao_account_rated(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
         values[0] = (char *) ctx->session->candidate.data;
         ctx->step = NGX_HTTP_HEAO_PASSWORD_HASH;
 
@@ -815,7 +860,7 @@ ngx_http_heao_password_change(ngx_http_request_t *r,
 
 /* 14 digits, the year first, then the province code 41 */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_heao_valid_exam_no(ngx_str_t *s)
 {
     size_t  i;
@@ -836,7 +881,7 @@ ngx_http_heao_valid_exam_no(ngx_str_t *s)
 
 /* GB 11643: 17 digits, a real birth date, an ISO 7064 MOD 11-2 check */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_heao_valid_id_no(ngx_str_t *s)
 {
     u_char      *d, c;
@@ -904,7 +949,7 @@ ngx_http_heao_valid_password(ngx_str_t *s)
 
 /* SPEC 2: 8 to 32 visible ASCII characters, letters, digits, a symbol */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_heao_password_policy(ngx_str_t *s)
 {
     u_char      c;
@@ -942,7 +987,9 @@ ngx_http_heao_password_policy(ngx_str_t *s)
 }
 
 
-static ngx_int_t
+/* a string member of a JSON object: NGX_OK, else NGX_DECLINED */
+
+ngx_int_t
 ngx_http_heao_field(json_t *body, const char *name, ngx_str_t *value)
 {
     json_t  *v;

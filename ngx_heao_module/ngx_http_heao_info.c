@@ -35,12 +35,13 @@ typedef enum {
     NGX_HTTP_HEAO_ABANDON_VERIFIED,
     NGX_HTTP_HEAO_ABANDON_TOTP_USED,
     NGX_HTTP_HEAO_ABANDON_STORED,
-    NGX_HTTP_HEAO_ABANDON_DONE
+    NGX_HTTP_HEAO_ABANDON_DONE,
+    NGX_HTTP_HEAO_ABANDON_CODE_CHECKED
 } ngx_http_heao_abandon_step_e;
 
 
 typedef struct {
-    ngx_str_t                    type;          /* verify_info or totp */
+    ngx_str_t                    type;          /* verify_info, totp, code */
     ngx_str_t                    value;
     uint64_t                     counter;       /* of the TOTP step used */
     json_t                      *result;
@@ -152,11 +153,12 @@ ngx_http_heao_mailbox_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
 
 /*
- * V3: abandons the group of a batch, proven with the dynamic password
- * when one is bound, else with the 密码验证信息 (its argon2id hash is
- * checked in the thread pool).  Attempts are counted per candidate.  The
- * answer names every batch of the group, and waits for the commit and for
- * the cached browse answer to be dropped.
+ * V3: abandons the group of a batch, proven as A8 orders: the dynamic
+ * password when one is bound, else a code sent by WeChat or SMS, else
+ * the 密码验证信息 (its hash is checked in the thread pool).
+ * Attempts are counted per candidate.  The answer names every batch of
+ * the group, and waits for the commit and for the cached browse answer
+ * to be dropped.
  */
 
 ngx_int_t
@@ -204,15 +206,17 @@ ngx_http_heao_abandon(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         values[0] = (char *) ctx->session->candidate.data;
         ctx->step = NGX_HTTP_HEAO_ABANDON_PROOF;
 
-        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_ABANDON_PROOF, 1,
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_PROOF_OF, 1,
                                      values, NULL);
 
     case NGX_HTTP_HEAO_ABANDON_PROOF:
         if (ctx->rc != NGX_OK || ctx->reply == NULL
-            || ctx->reply->nelts < 2)
+            || ctx->reply->nelts < 4)
         {
             return ngx_http_heao_backend_error(r, ctx, "abandon proof");
         }
+
+        /* proof, totp_secret, verify_hash, sent_to: A8's order */
 
         v = ctx->reply->elts;
 
@@ -244,6 +248,23 @@ ngx_http_heao_abandon(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                           ab->counter);
         }
 
+        if (v[3].len) {
+            /* a code sent by WeChat or SMS (POST /api/code) */
+
+            if (ngx_strcmp(ab->type.data, "code") != 0) {
+                return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                                "proof_required", "proof",
+                                                "请输入微信或短信"
+                                                "收到的验证码");
+            }
+
+            ctx->step = NGX_HTTP_HEAO_ABANDON_CODE_CHECKED;
+
+            return ngx_http_heao_code_check(r, ctx, "abandon",
+                                            &ctx->session->candidate, NULL,
+                                            &ab->value);
+        }
+
         if (ngx_strcmp(ab->type.data, "verify_info") != 0) {
             return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
                                             "proof_required", "proof",
@@ -253,7 +274,7 @@ ngx_http_heao_abandon(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         ctx->step = NGX_HTTP_HEAO_ABANDON_VERIFIED;
 
-        rc = ngx_http_heao_kdf_verify(r, ctx, v[0].len ? &v[0] : NULL,
+        rc = ngx_http_heao_kdf_verify(r, ctx, v[2].len ? &v[2] : NULL,
                                       &ab->value);
         if (rc == NGX_BUSY) {
             ctx->rc = NGX_BUSY;
@@ -285,6 +306,23 @@ ngx_http_heao_abandon(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return ngx_http_heao_abandon_refused(r, ctx,
                                                  "动态密码不正确"
                                                  "或已使用");
+        }
+
+        return ngx_http_heao_abandon_store(r, ctx);
+
+    case NGX_HTTP_HEAO_ABANDON_CODE_CHECKED:
+        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+            return ngx_http_heao_backend_error(r, ctx, "abandon code");
+        }
+
+        v = ctx->reply->elts;
+
+        if (v[0].len != 1 || v[0].data[0] != '1') {
+            return ngx_http_heao_abandon_refused(r, ctx,
+                                                 v[0].len == 2
+                                                 ? "验证码已失效，"
+                                                   "请重新获取"
+                                                 : "验证码不正确");
         }
 
         return ngx_http_heao_abandon_store(r, ctx);
@@ -384,6 +422,12 @@ ngx_http_heao_abandon_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         {
             return ngx_http_heao_bad_field(r, "proof",
                                            "请输入动态密码");
+        }
+
+    } else if (ngx_strcmp(ab->type.data, "code") == 0) {
+        if (ngx_http_heao_code_field(proof, "code", &ab->value) != NGX_OK) {
+            return ngx_http_heao_bad_field(r, "proof",
+                                           "请输入6位验证码");
         }
 
     } else if (ngx_strcmp(ab->type.data, "verify_info") == 0) {

@@ -54,6 +54,10 @@ static char *ngx_http_heao_check_bounds(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_heao_code_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_heao_recover_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_heao_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_heao_conf_set_num_slot(ngx_conf_t *cf,
@@ -312,6 +316,34 @@ static ngx_command_t  ngx_http_heao_commands[] = {
       0,
       NULL },
 
+    { ngx_string("heao_code_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      ngx_http_heao_code_limit,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("heao_recover_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      ngx_http_heao_recover_limit,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("heao_wechat_bind_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_heao_main_conf_t, wechat_bind_url),
+      NULL },
+
+    { ngx_string("heao_wechat_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_heao_wechat_secret_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -433,7 +465,45 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
       "select heao.admissions_of($1::bigint, $2)", 2 },
 
     { "heao_entry",
-      "select heao.entry_page()", 0 }
+      "select heao.entry_page()", 0 },
+
+    { "heao_proof_of",
+      "select proof, totp_secret, verify_hash, sent_to"
+      " from heao.proof_of($1::bigint)", 1 },
+
+    { "heao_recover_lookup",
+      "select candidate_id, proof, sent_to"
+      " from heao.recover_lookup($1, $2, $3)", 3 },
+
+    { "heao_code_notice",
+      "select heao.code_notice($1::bigint, $2, $3, $4)", 4 },
+
+    { "heao_reset_password",
+      "select heao.reset_password($1::bigint, $2, $3)", 3 },
+
+    { "heao_phone_of",
+      "select heao.phone_of($1::bigint)", 1 },
+
+    { "heao_set_phone",
+      "select heao.set_phone($1::bigint, $2)", 2 },
+
+    { "heao_verify_info_check",
+      "select pw_hash, name from heao.verify_info_check($1::bigint)", 1 },
+
+    { "heao_set_verify_info",
+      "select heao.set_verify_info($1::bigint, $2)", 2 },
+
+    { "heao_login_notice",
+      "select heao.login_notice($1::bigint, $2::double precision, $3)", 3 },
+
+    { "heao_exam_no_lookup",
+      "select exam_no, reg_pw_hash from heao.exam_no_lookup($1, $2)", 2 },
+
+    { "heao_wechat_of",
+      "select heao.wechat_bound($1::bigint)", 1 },
+
+    { "heao_wechat_bind",
+      "select heao.wechat_bind($1::bigint, $2)", 2 }
 };
 
 
@@ -477,6 +547,26 @@ static ngx_http_heao_route_t  ngx_http_heao_routes[] = {
     { NGX_HTTP_GET, ngx_string("/api/entry"), ngx_http_heao_entry },
     { NGX_HTTP_GET, ngx_string("/api/plan/*"), ngx_http_heao_plan },
     { NGX_HTTP_GET, ngx_string("/api/plan/*/*"), ngx_http_heao_plan_inst },
+    { NGX_HTTP_POST, ngx_string("/api/code"), ngx_http_heao_code_send },
+    { NGX_HTTP_POST, ngx_string("/api/recover/start"),
+      ngx_http_heao_recover_start },
+    { NGX_HTTP_POST, ngx_string("/api/recover/code"),
+      ngx_http_heao_recover_code },
+    { NGX_HTTP_POST, ngx_string("/api/recover/finish"),
+      ngx_http_heao_recover_finish },
+    { NGX_HTTP_POST, ngx_string("/api/phone"), ngx_http_heao_phone_set },
+    { NGX_HTTP_POST, ngx_string("/api/verify-info"),
+      ngx_http_heao_verify_info_set },
+    { NGX_HTTP_POST, ngx_string("/api/recover/exam-no"),
+      ngx_http_heao_recover_exam_no },
+    { NGX_HTTP_GET, ngx_string("/api/wechat"), ngx_http_heao_wechat_status },
+    { NGX_HTTP_POST, ngx_string("/api/wechat/begin"),
+      ngx_http_heao_wechat_begin },
+    { NGX_HTTP_GET, ngx_string("/api/wechat/qr"), ngx_http_heao_wechat_qr },
+    { NGX_HTTP_POST, ngx_string("/api/wechat/unbind"),
+      ngx_http_heao_wechat_unbind },
+    { NGX_HTTP_POST, ngx_string("/api/wechat/callback"),
+      ngx_http_heao_wechat_callback },
     { 0, ngx_null_string, NULL }
 };
 
@@ -1227,6 +1317,12 @@ ngx_http_heao_create_main_conf(ngx_conf_t *cf)
     hmcf->captcha_window = NGX_CONF_UNSET_MSEC;
     hmcf->secure_cookie = NGX_CONF_UNSET;
     hmcf->totp_digits = NGX_CONF_UNSET_UINT;
+    hmcf->code_attempts = NGX_CONF_UNSET_UINT;
+    hmcf->code_sends = NGX_CONF_UNSET_UINT;
+    hmcf->code_window = NGX_CONF_UNSET_MSEC;
+    hmcf->recover_limit = NGX_CONF_UNSET_UINT;
+    hmcf->recover_window = NGX_CONF_UNSET_MSEC;
+    hmcf->recover_addr = NGX_CONF_UNSET_UINT;
 
     hmcf->pg_replica.size = NGX_CONF_UNSET_UINT;
 
@@ -1279,6 +1375,12 @@ ngx_http_heao_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(hmcf->captcha_window, 60 * 1000);
     ngx_conf_init_value(hmcf->secure_cookie, 0);
     ngx_conf_init_uint_value(hmcf->totp_digits, 8);
+    ngx_conf_init_uint_value(hmcf->code_attempts, 5);
+    ngx_conf_init_uint_value(hmcf->code_sends, 5);
+    ngx_conf_init_msec_value(hmcf->code_window, 60 * 60 * 1000);
+    ngx_conf_init_uint_value(hmcf->recover_limit, 10);
+    ngx_conf_init_msec_value(hmcf->recover_window, 60 * 60 * 1000);
+    ngx_conf_init_uint_value(hmcf->recover_addr, 200);
 
     if (hmcf->pg.conninfo.len == 0) {
         /* the module is loaded but not used */
@@ -1727,6 +1829,64 @@ ngx_http_heao_conf_invalid(ngx_conf_t *cf, ngx_command_t *cmd, char *rv)
                        ? ", it must be a number" : "");
 
     return NGX_CONF_ERROR;
+}
+
+
+/* heao_code_limit <attempts a code> <sends a window> <window> */
+
+static char *
+ngx_http_heao_code_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_heao_main_conf_t *hmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (hmcf->code_attempts != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->code_attempts)
+        != NGX_OK
+        || ngx_http_heao_conf_count(cf, &value[2], &hmcf->code_sends)
+           != NGX_OK
+        || ngx_http_heao_conf_window(cf, &value[3], &hmcf->code_window)
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* heao_recover_limit <failures per exam number> <window> <per address> */
+
+static char *
+ngx_http_heao_recover_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_heao_main_conf_t *hmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (hmcf->recover_limit != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->recover_limit)
+        != NGX_OK
+        || ngx_http_heao_conf_window(cf, &value[2], &hmcf->recover_window)
+           != NGX_OK
+        || ngx_http_heao_conf_count(cf, &value[3], &hmcf->recover_addr)
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

@@ -63,6 +63,18 @@ typedef enum {
     NGX_HTTP_HEAO_SQL_PLEDGE,
     NGX_HTTP_HEAO_SQL_ADMISSIONS,
     NGX_HTTP_HEAO_SQL_ENTRY,
+    NGX_HTTP_HEAO_SQL_PROOF_OF,
+    NGX_HTTP_HEAO_SQL_RECOVER_LOOKUP,
+    NGX_HTTP_HEAO_SQL_CODE_NOTICE,
+    NGX_HTTP_HEAO_SQL_RESET_PASSWORD,
+    NGX_HTTP_HEAO_SQL_PHONE_OF,
+    NGX_HTTP_HEAO_SQL_SET_PHONE,
+    NGX_HTTP_HEAO_SQL_VERIFY_INFO_CHECK,
+    NGX_HTTP_HEAO_SQL_SET_VERIFY_INFO,
+    NGX_HTTP_HEAO_SQL_LOGIN_NOTICE,
+    NGX_HTTP_HEAO_SQL_EXAM_NO_LOOKUP,
+    NGX_HTTP_HEAO_SQL_WECHAT_OF,
+    NGX_HTTP_HEAO_SQL_WECHAT_BIND,
     NGX_HTTP_HEAO_SQL_LAST
 } ngx_http_heao_sql_e;
 
@@ -84,6 +96,11 @@ typedef enum {
     NGX_HTTP_HEAO_LUA_GET,
     NGX_HTTP_HEAO_LUA_TOTP_USE,
     NGX_HTTP_HEAO_LUA_SESSIONS_END,
+    NGX_HTTP_HEAO_LUA_CODE_ISSUE,
+    NGX_HTTP_HEAO_LUA_CODE_CHECK,
+    NGX_HTTP_HEAO_LUA_HASH_PUT,
+    NGX_HTTP_HEAO_LUA_HASH_GET,
+    NGX_HTTP_HEAO_LUA_WECHAT_CLAIM,
     NGX_HTTP_HEAO_LUA_LAST
 } ngx_http_heao_lua_e;
 
@@ -131,6 +148,16 @@ typedef struct {
 
     /* O5: reads that may be stale go to a streaming replica */
     ngx_http_heao_pg_conf_t      pg_replica;
+
+    ngx_uint_t                   code_attempts; /* A8: a code's tries */
+    ngx_uint_t                   code_sends;    /* codes sent a window */
+    ngx_msec_t                   code_window;
+    ngx_uint_t                   recover_limit; /* A8 per exam number */
+    ngx_msec_t                   recover_window;
+    ngx_uint_t                   recover_addr;  /* A8 per client address */
+
+    ngx_str_t                    wechat_bind_url;   /* A11 */
+    ngx_str_t                    wechat_secret;
 } ngx_http_heao_main_conf_t;
 
 
@@ -313,6 +340,52 @@ ngx_int_t ngx_http_heao_entry(ngx_http_request_t *r,
 ngx_int_t ngx_http_heao_plan(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_plan_inst(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_code_send(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_recover_start(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_recover_code(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_recover_finish(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_phone_set(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_verify_info_set(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_wechat_status(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_wechat_begin(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_wechat_qr(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_wechat_unbind(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_wechat_callback(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+char *ngx_http_heao_wechat_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_heao_account.c: the formats of SPEC 2 */
+ngx_uint_t ngx_http_heao_valid_exam_no(ngx_str_t *s);
+ngx_uint_t ngx_http_heao_valid_id_no(ngx_str_t *s);
+ngx_uint_t ngx_http_heao_password_policy(ngx_str_t *s);
+ngx_int_t ngx_http_heao_field(json_t *body, const char *name,
+    ngx_str_t *value);
+
+/* ngx_http_heao_recover.c: verification codes (A8, A9, V3) */
+#define NGX_HTTP_HEAO_CODE_LEN          6
+#define NGX_HTTP_HEAO_CODE_TTL          300     /* seconds, A8 */
+ngx_int_t ngx_http_heao_code_field(json_t *obj, const char *name,
+    ngx_str_t *code);
+ngx_int_t ngx_http_heao_code_check(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, const char *purpose, ngx_str_t *candidate,
+    ngx_str_t *extra, ngx_str_t *code);
+ngx_int_t ngx_http_heao_account_rate(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, const char *what);
+ngx_int_t ngx_http_heao_account_rated(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
 
 /* ngx_http_heao_fill.c: after a write that changes what browse shows */
 ngx_int_t ngx_http_heao_browse_forget(ngx_http_request_t *r,
@@ -325,6 +398,7 @@ ngx_int_t ngx_http_heao_totp_use(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_str_t *candidate, uint64_t counter);
 ngx_int_t ngx_http_heao_totp_field(ngx_http_request_t *r, json_t *body,
     const char *name, ngx_str_t *code);
+ngx_int_t ngx_http_heao_qr_png(ngx_http_request_t *r, ngx_str_t *text);
 
 
 /* ngx_http_heao_metrics.c: events counted for O2 */

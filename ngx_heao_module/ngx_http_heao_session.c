@@ -187,7 +187,75 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
       "  end\n"
       "end\n"
       "redis.call('HDEL', KEYS[2], 'm')\n"
-      "return n\n" }
+      "return n\n" },
+
+    /*
+     * A8: KEYS[1] the code (a hash: h its HMAC, n tries left), KEYS[2]
+     * the codes sent in the window; ARGV HMAC, seconds, tries, sends,
+     * window, gap: 0 when the new code replaces any before, else the
+     * seconds to wait (the sends are used up, or the last code is younger
+     * than the gap)
+     */
+    { "code_issue",
+      "local n = tonumber(redis.call('GET', KEYS[2]) or '0')\n"
+      "if n >= tonumber(ARGV[4]) then\n"
+      "  local t = redis.call('TTL', KEYS[2])\n"
+      "  if t < 1 then t = 1 end\n"
+      "  return t\n"
+      "end\n"
+      "local age = tonumber(ARGV[2]) - redis.call('TTL', KEYS[1])\n"
+      "if age < tonumber(ARGV[6]) then return tonumber(ARGV[6]) - age end\n"
+      "if redis.call('INCR', KEYS[2]) == 1 then\n"
+      "  redis.call('EXPIRE', KEYS[2], ARGV[5])\n"
+      "end\n"
+      "redis.call('DEL', KEYS[1])\n"
+      "redis.call('HSET', KEYS[1], 'h', ARGV[1], 'n', ARGV[3])\n"
+      "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+      "return 0\n" },
+
+    /*
+     * KEYS[1] the code; ARGV the HMAC of the code given: 1 right (the
+     * code is gone, it works once), 0 wrong (a try less; none left, the
+     * code is gone), -1 no code (expired, used, or never sent)
+     */
+    { "code_check",
+      "local h = redis.call('HGET', KEYS[1], 'h')\n"
+      "if not h then return -1 end\n"
+      "if h == ARGV[1] then\n"
+      "  redis.call('DEL', KEYS[1])\n"
+      "  return 1\n"
+      "end\n"
+      "if redis.call('HINCRBY', KEYS[1], 'n', -1) <= 0 then\n"
+      "  redis.call('DEL', KEYS[1])\n"
+      "end\n"
+      "return 0\n" },
+
+    /* KEYS[1]; ARGV seconds, field value pairs: a new hash with a TTL */
+    { "hash_put",
+      "redis.call('DEL', KEYS[1])\n"
+      "redis.call('HSET', KEYS[1], unpack(ARGV, 2))\n"
+      "redis.call('EXPIRE', KEYS[1], ARGV[1])\n"
+      "return 1\n" },
+
+    /* KEYS[1]: the hash, nil when there is none */
+    { "hash_get",
+      "local h = redis.call('HGETALL', KEYS[1])\n"
+      "if #h == 0 then return nil end\n"
+      "return h\n" },
+
+    /*
+     * A11: KEYS[1] the binding under way, KEYS[2] the callback's nonce;
+     * ARGV the state, the seconds a nonce is kept: -1 a nonce seen before
+     * (a replay), 0 the state is not the one under way (used, replaced,
+     * expired), 1 it was, and is gone now
+     */
+    { "wechat_claim",
+      "if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then\n"
+      "  return -1\n"
+      "end\n"
+      "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+      "redis.call('DEL', KEYS[1])\n"
+      "return 1\n" }
 };
 
 

@@ -47,7 +47,8 @@ typedef enum {
     NGX_HTTP_HEAO_TOTP_PENDING_GOT,
     NGX_HTTP_HEAO_TOTP_USE,
     NGX_HTTP_HEAO_TOTP_STORE,
-    NGX_HTTP_HEAO_TOTP_CLEAN
+    NGX_HTTP_HEAO_TOTP_CLEAN,
+    NGX_HTTP_HEAO_TOTP_RATED
 } ngx_http_heao_totp_step_e;
 
 
@@ -68,8 +69,6 @@ static ngx_int_t ngx_http_heao_totp_read_code(ngx_http_request_t *r,
 static ngx_int_t ngx_http_heao_totp_code_failed(ngx_http_request_t *r);
 static ngx_int_t ngx_http_heao_totp_uri(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *exam_no, ngx_str_t *uri, ngx_str_t *b32);
-static ngx_int_t ngx_http_heao_totp_send_png(ngx_http_request_t *r,
-    ngx_str_t *uri);
 static ngx_int_t ngx_http_heao_hex_decode(u_char *dst, ngx_str_t *src);
 
 
@@ -378,7 +377,7 @@ ngx_http_heao_totp_qr(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    return ngx_http_heao_totp_send_png(r, &uri);
+    return ngx_http_heao_qr_png(r, &uri);
 }
 
 
@@ -421,6 +420,18 @@ ngx_http_heao_totp_confirm(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         }
 
         tp->redis_key = ctx->result;
+
+        /* codes can be guessed: the tries are limited (A4) */
+
+        ctx->step = NGX_HTTP_HEAO_TOTP_RATED;
+
+        return ngx_http_heao_account_rate(r, ctx, "tb");
+
+    case NGX_HTTP_HEAO_TOTP_RATED:
+        rc = ngx_http_heao_account_rated(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
 
         argv[0] = (char *) tp->redis_key.data;
         len[0] = tp->redis_key.len;
@@ -544,6 +555,16 @@ ngx_http_heao_totp_unbind(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         ctx->data = tp;
 
         rc = ngx_http_heao_totp_read_code(r, ctx, tp);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ctx->step = NGX_HTTP_HEAO_TOTP_RATED;
+
+        return ngx_http_heao_account_rate(r, ctx, "tu");
+
+    case NGX_HTTP_HEAO_TOTP_RATED:
+        rc = ngx_http_heao_account_rated(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
@@ -833,8 +854,8 @@ ngx_http_heao_totp_uri(ngx_http_request_t *r, ngx_str_t *key,
  * the captcha's larger pictures need.
  */
 
-static ngx_int_t
-ngx_http_heao_totp_send_png(ngx_http_request_t *r, ngx_str_t *uri)
+ngx_int_t
+ngx_http_heao_qr_png(ngx_http_request_t *r, ngx_str_t *uri)
 {
     int            size, side, x, y, white, black, scale, quiet;
     void          *png;
