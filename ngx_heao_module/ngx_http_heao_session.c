@@ -8,8 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <openssl/crypto.h>
+#include <sodium.h>
 
 #include "ngx_http_heao_module.h"
 
@@ -756,12 +756,13 @@ ngx_http_heao_session_key(ngx_http_request_t *r, ngx_str_t *sid,
     ngx_str_t *key)
 {
     u_char  *p;
-    u_char   md[SHA256_DIGEST_LENGTH];
+    u_char   md[crypto_hash_sha256_BYTES];
 
-    SHA256(sid->data, sid->len, md);
+    /* libsodium's: OpenSSL 3's SHA256() looks the digest up every call */
+    crypto_hash_sha256(md, sid->data, sid->len);
 
     key->len = sizeof(NGX_HTTP_HEAO_SESSION_PREFIX) - 1
-               + 2 * SHA256_DIGEST_LENGTH;
+               + 2 * crypto_hash_sha256_BYTES;
 
     key->data = ngx_pnalloc(r->pool, key->len + 1);
     if (key->data == NULL) {
@@ -770,7 +771,7 @@ ngx_http_heao_session_key(ngx_http_request_t *r, ngx_str_t *sid,
 
     p = ngx_cpymem(key->data, NGX_HTTP_HEAO_SESSION_PREFIX,
                    sizeof(NGX_HTTP_HEAO_SESSION_PREFIX) - 1);
-    p = ngx_hex_dump(p, md, SHA256_DIGEST_LENGTH);
+    p = ngx_hex_dump(p, md, crypto_hash_sha256_BYTES);
     *p = '\0';
 
     return NGX_OK;
