@@ -11,7 +11,7 @@ CC_OPT     ?= -g -O2 -fstack-protector-strong -Wformat \
 LD_OPT     ?= -Wl,-z,relro -Wl,-z,now -fPIC
 SOURCES    := config $(wildcard ngx_heao_module/*.c ngx_heao_module/*.h)
 
-.PHONY: all help deps run stop test test-unit bench deb clean
+.PHONY: all help deps run stop test test-unit bench rush profile deb clean
 
 all: $(MODULE)
 
@@ -22,6 +22,8 @@ help:
 	@echo "make stop     stop what make run started"
 	@echo "make test     run every suite against real backends"
 	@echo "make bench    measure the hot paths against the machine's ceilings"
+	@echo "make rush     a rush on a closing batch, then PostgreSQL checked"
+	@echo "make profile  instructions per request of each path (callgrind)"
 	@echo "make deb      build a libnginx-mod-http-heao .deb of the module"
 	@echo "make test-unit  check the TOTP core against the RFC vectors"
 	@echo "make clean    remove $(BUILD)/"
@@ -70,6 +72,12 @@ $(BUILD)/heao-hashrate: bench/heao-hashrate.c
 
 bench: $(MODULE) $(BUILD)/heao-bench-roster $(BUILD)/heao-hashrate
 	@bench/run
+
+rush: $(MODULE) $(BUILD)/heao-bench-roster $(BUILD)/heao-hashrate
+	@bench/run rush
+
+profile: $(MODULE) $(BUILD)/heao-bench-roster $(BUILD)/heao-hashrate
+	@bench/run callgrind
 
 deb: $(MODULE)
 	@tools/deb

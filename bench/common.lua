@@ -38,4 +38,24 @@ function common.done(summary, latency, requests)
 end
 
 
+-- HEAO_BENCH_REQUESTS set: the thread stops after that many answers (a
+-- profile counts instructions per request, the stability run a million)
+local limit = tonumber(os.getenv("HEAO_BENCH_REQUESTS") or "")
+
+if limit then
+    local answers = 0
+
+    function response(status, headers, body)
+        answers = answers + 1
+        if answers == limit then
+            -- wrk's main thread waits out -d unless interrupted: the
+            -- shell's parent is wrk, which prints its summary on SIGINT,
+            -- sent once system() returned (it ignores SIGINT meanwhile)
+            wrk.thread:stop()
+            os.execute("(sleep 0.2; kill -INT $PPID) &")
+        end
+    end
+end
+
+
 return common

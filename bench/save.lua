@@ -8,7 +8,8 @@ local work = os.getenv("HEAO_BENCH_WORK")
 local s = common.lines(work .. "/save.txt")
 local app = io.open(work .. "/application.json"):read("*l")
 local run = os.getenv("HEAO_BENCH_RUN")
-local i = 0
+-- past the ones an earlier run of the same list used (bench/run callgrind)
+local i = tonumber(os.getenv("HEAO_BENCH_SKIP") or "0")
 
 done = common.done
 

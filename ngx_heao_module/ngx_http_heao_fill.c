@@ -35,7 +35,6 @@ typedef enum {
 typedef enum {
     NGX_HTTP_HEAO_BROWSE_SESSION = 0,
     NGX_HTTP_HEAO_BROWSE_CACHE,
-    NGX_HTTP_HEAO_BROWSE_READ,
     NGX_HTTP_HEAO_BROWSE_DONE
 } ngx_http_heao_browse_step_e;
 
@@ -585,7 +584,7 @@ ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     json_t        *json;
     ngx_int_t      rc;
-    ngx_str_t     *v, *gen;
+    ngx_str_t     *v, *gen, prefixes[2];
     const char    *values[1];
     ngx_array_t   *keys;
 
@@ -596,7 +595,14 @@ ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     case NGX_HTTP_HEAO_BROWSE_SESSION:
         ctx->step = NGX_HTTP_HEAO_BROWSE_CACHE;
 
-        rc = ngx_http_heao_session_load(r, ctx);
+        /* the session and the cached answer in one round trip */
+
+        ngx_str_set(&prefixes[0], NGX_HTTP_HEAO_BROWSE_KEY);
+        ngx_str_set(&prefixes[1], NGX_HTTP_HEAO_BROWSE_GEN);
+
+        rc = ngx_http_heao_session_load_with(r, ctx,
+                                             NGX_HTTP_HEAO_LUA_SESSION_BROWSE,
+                                             2, 2, prefixes);
         if (rc != NGX_DECLINED) {
             return rc;
         }
@@ -609,36 +615,30 @@ ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return rc;
         }
 
+        v = ctx->reply->elts;
+
+        if (v[0].len) {
+            return ngx_http_heao_send_raw(r, NGX_HTTP_OK, &v[0]);
+        }
+
         keys = ngx_http_heao_browse_keys(r, &ctx->session->candidate);
         if (keys == NULL) {
             return NGX_ERROR;
         }
 
-        ctx->data = keys;
-        ctx->step = NGX_HTTP_HEAO_BROWSE_READ;
-
-        return ngx_http_heao_browse_call(r, ctx, keys,
-                                         NGX_HTTP_HEAO_LUA_BROWSE_GET, NULL);
-
-    case NGX_HTTP_HEAO_BROWSE_READ:
         gen = ngx_array_push(keys);
         if (gen == NULL) {
             return NGX_ERROR;
         }
 
-        ngx_str_set(gen, "-");
+        *gen = v[1];
 
-        if (ctx->rc == NGX_OK && ctx->reply && ctx->reply->nelts == 2) {
-            v = ctx->reply->elts;
-
-            if (v[0].len) {
-                return ngx_http_heao_send_raw(r, NGX_HTTP_OK, &v[0]);
-            }
-
-            *gen = v[1];
+        if (gen->len == 0) {
+            /* no generation read: nothing is stored */
+            ngx_str_set(gen, "-");
         }
 
-        /* without Redis's answer, PostgreSQL's, and nothing is stored */
+        ctx->data = keys;
 
         values[0] = (char *) ctx->session->candidate.data;
 

@@ -14,8 +14,95 @@
 /* a parsed body may nest this deep: an application needs four levels */
 #define NGX_HTTP_HEAO_JSON_DEPTH  8
 
+/* the word before each block jansson gets: where the block came from */
+#define NGX_HTTP_HEAO_JSON_MALLOC  0
+#define NGX_HTTP_HEAO_JSON_POOL    1
+#define NGX_HTTP_HEAO_JSON_HEADER  16       /* keeps malloc()'s alignment */
 
-static ngx_uint_t ngx_http_heao_json_depth(json_t *json, ngx_uint_t depth);
+
+static void *ngx_http_heao_json_alloc(size_t size);
+static void ngx_http_heao_json_free(void *p);
+static ngx_uint_t ngx_http_heao_json_depth(u_char *p, u_char *last);
+
+
+/*
+ * While an action runs, jansson allocates from the request's pool: the
+ * body, the profile, the rules' errors and the answer of a request cost
+ * no malloc() and free() each (they were a third of a dry-run check's
+ * instructions, docs/PERFORMANCE.md), and go with the pool.  Elsewhere
+ * (the catalog, which outlives requests) it is malloc() as before.  A
+ * thread (kdf, captcha) never sees a request's pool: the pool in use is
+ * per thread.
+ */
+
+static __thread ngx_pool_t  *ngx_http_heao_json_pool;
+
+
+void
+ngx_http_heao_json_init(void)
+{
+    json_set_alloc_funcs(ngx_http_heao_json_alloc, ngx_http_heao_json_free);
+}
+
+
+/* makes pool (NULL: malloc()) the one jansson allocates from; the last */
+
+ngx_pool_t *
+ngx_http_heao_json_use(ngx_pool_t *pool)
+{
+    ngx_pool_t  *last;
+
+    last = ngx_http_heao_json_pool;
+    ngx_http_heao_json_pool = pool;
+
+    return last;
+}
+
+
+static void *
+ngx_http_heao_json_alloc(size_t size)
+{
+    u_char  *p;
+
+    if (ngx_http_heao_json_pool) {
+        p = ngx_palloc(ngx_http_heao_json_pool,
+                       size + NGX_HTTP_HEAO_JSON_HEADER);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        *(uintptr_t *) p = NGX_HTTP_HEAO_JSON_POOL;
+
+    } else {
+        p = malloc(size + NGX_HTTP_HEAO_JSON_HEADER);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        *(uintptr_t *) p = NGX_HTTP_HEAO_JSON_MALLOC;
+    }
+
+    return p + NGX_HTTP_HEAO_JSON_HEADER;
+}
+
+
+static void
+ngx_http_heao_json_free(void *p)
+{
+    u_char  *block;
+
+    if (p == NULL) {
+        return;
+    }
+
+    block = (u_char *) p - NGX_HTTP_HEAO_JSON_HEADER;
+
+    /* a pool's block goes with its pool */
+
+    if (*(uintptr_t *) block == NGX_HTTP_HEAO_JSON_MALLOC) {
+        free(block);
+    }
+}
 
 
 ngx_int_t
@@ -151,6 +238,7 @@ ngx_http_heao_parse_body(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     json_t                     *e;
     ngx_buf_t                  *b;
     ngx_str_t                  *type;
+    ngx_pool_t                 *pool;
     ngx_chain_t                *cl;
     json_error_t                err;
     ngx_http_heao_main_conf_t  *hmcf;
@@ -210,6 +298,16 @@ ngx_http_heao_parse_body(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         }
     }
 
+    if (ngx_http_heao_json_depth(p, p + len) > NGX_HTTP_HEAO_JSON_DEPTH) {
+        goto bad_json;
+    }
+
+    /* a body parsed into the request's pool is not walked to be freed */
+
+    pool = ngx_http_heao_json_use(NULL);
+    (void) ngx_http_heao_json_use(pool);
+    ctx->body_pooled = (pool == r->pool);
+
     /* jansson checks UTF-8 and refuses NUL in strings by default */
 
     ctx->body = json_loadb((char *) p, len, JSON_REJECT_DUPLICATES, &err);
@@ -221,9 +319,7 @@ ngx_http_heao_parse_body(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         goto bad_json;
     }
 
-    if (!json_is_object(ctx->body)
-        || ngx_http_heao_json_depth(ctx->body, 0) > NGX_HTTP_HEAO_JSON_DEPTH)
-    {
+    if (!json_is_object(ctx->body)) {
         goto bad_json;
     }
 
@@ -267,30 +363,55 @@ too_large:
 }
 
 
+/*
+ * How deep a JSON text nests, as the parsed values would: a value counts
+ * the objects and arrays around it (the body itself is 0).  Read from the
+ * text, before the parse, strings skipped; jansson judges the rest.
+ */
+
 static ngx_uint_t
-ngx_http_heao_json_depth(json_t *json, ngx_uint_t depth)
+ngx_http_heao_json_depth(u_char *p, u_char *last)
 {
-    size_t       i;
-    json_t      *v;
-    ngx_uint_t   d, max;
-    const char  *key;
+    ngx_uint_t  open, max;
 
-    max = depth;
+    open = 0;
+    max = 0;
 
-    if (depth > NGX_HTTP_HEAO_JSON_DEPTH) {
-        return depth;
-    }
+    for ( /* void */ ; p < last; p++) {
 
-    if (json_is_object(json)) {
-        json_object_foreach(json, key, v) {
-            d = ngx_http_heao_json_depth(v, depth + 1);
-            max = ngx_max(max, d);
-        }
+        switch (*p) {
 
-    } else if (json_is_array(json)) {
-        json_array_foreach(json, i, v) {
-            d = ngx_http_heao_json_depth(v, depth + 1);
-            max = ngx_max(max, d);
+        case '{':
+        case '[':
+            max = ngx_max(max, open);
+            open++;
+            break;
+
+        case '}':
+        case ']':
+            if (open) {
+                open--;
+            }
+            break;
+
+        case '"':
+            max = ngx_max(max, open);
+
+            for (p++; p < last && *p != '"'; p++) {
+                if (*p == '\\') {
+                    p++;
+                }
+            }
+
+            break;
+
+        case ' ': case '\t': case '\r': case '\n': case ',': case ':':
+            break;
+
+        default:
+            /* a number, true, false or null */
+            max = ngx_max(max, open);
+            break;
         }
     }
 
@@ -310,6 +431,9 @@ ngx_http_heao_answer(ngx_http_request_t *r, ngx_int_t rc)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_heao_module);
     ctx->finalized = 1;
+
+    /* the request, and its pool, may be gone after this */
+    (void) ngx_http_heao_json_use(NULL);
 
     ngx_http_finalize_request(r, rc);
 

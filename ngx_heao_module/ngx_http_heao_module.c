@@ -718,9 +718,16 @@ ngx_http_heao_body_handler(ngx_http_request_t *r)
 static void
 ngx_http_heao_run(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
-    ngx_int_t  rc;
+    ngx_int_t    rc;
+    ngx_pool_t  *last;
+
+    /* the request's JSON lives in its pool (ngx_http_heao_json.c) */
+
+    last = ngx_http_heao_json_use(r->pool);
 
     rc = ctx->action(r, ctx);
+
+    (void) ngx_http_heao_json_use(last);
 
     if (rc == NGX_DONE) {
         return;
@@ -765,7 +772,10 @@ ngx_http_heao_cleanup(void *data)
     ngx_http_heao_catalog_forget(ctx);
 
     if (ctx->body) {
-        json_decref(ctx->body);
+        if (!ctx->body_pooled) {
+            json_decref(ctx->body);
+        }
+
         ctx->body = NULL;
     }
 }
@@ -1247,6 +1257,9 @@ ngx_http_heao_backend_error(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 static ngx_int_t
 ngx_http_heao_preconfiguration(ngx_conf_t *cf)
 {
+    /* before jansson allocates anything: its blocks say where they live */
+    ngx_http_heao_json_init();
+
     return ngx_http_heao_metrics_add_variables(cf);
 }
 

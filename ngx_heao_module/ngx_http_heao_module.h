@@ -90,7 +90,6 @@ typedef enum {
     NGX_HTTP_HEAO_LUA_SET_EX,
     NGX_HTTP_HEAO_LUA_CAPTCHA_CHECK,
     NGX_HTTP_HEAO_LUA_RATE,
-    NGX_HTTP_HEAO_LUA_BROWSE_GET,
     NGX_HTTP_HEAO_LUA_BROWSE_PUT,
     NGX_HTTP_HEAO_LUA_BROWSE_FORGET,
     NGX_HTTP_HEAO_LUA_GET,
@@ -101,6 +100,7 @@ typedef enum {
     NGX_HTTP_HEAO_LUA_HASH_PUT,
     NGX_HTTP_HEAO_LUA_HASH_GET,
     NGX_HTTP_HEAO_LUA_WECHAT_CLAIM,
+    NGX_HTTP_HEAO_LUA_SESSION_BROWSE,
     NGX_HTTP_HEAO_LUA_LAST
 } ngx_http_heao_lua_e;
 
@@ -177,6 +177,7 @@ typedef struct {
     time_t                       expires;       /* absolute lifetime */
     ngx_uint_t                   must_change;   /* A14: office password */
     ngx_array_t                  fills;         /* ngx_keyval_t: batch, end */
+    ngx_uint_t                   skip;          /* script's own values */
 } ngx_http_heao_session_t;
 
 
@@ -205,6 +206,7 @@ struct ngx_http_heao_ctx_s {
 
     unsigned                     catalog_wait:1;
     unsigned                     finalized:1;
+    unsigned                     body_pooled:1; /* no json_decref() */
 
     /* for the metrics and the access log (O2, O3) */
     ngx_uint_t                   route;         /* index in the routes */
@@ -245,6 +247,8 @@ ngx_int_t ngx_http_heao_thread_post(ngx_http_request_t *r,
 void ngx_http_heao_thread_finish(ngx_http_request_t *r);
 
 /* ngx_http_heao_json.c */
+void ngx_http_heao_json_init(void);
+ngx_pool_t *ngx_http_heao_json_use(ngx_pool_t *pool);
 ngx_int_t ngx_http_heao_send_json(ngx_http_request_t *r, ngx_uint_t status,
     json_t *json);
 ngx_int_t ngx_http_heao_send_raw(ngx_http_request_t *r, ngx_uint_t status,
@@ -260,6 +264,9 @@ ngx_int_t ngx_http_heao_bad_field(ngx_http_request_t *r, const char *field,
 /* ngx_http_heao_session.c */
 ngx_int_t ngx_http_heao_session_load(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_session_load_with(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_uint_t script, ngx_uint_t skip,
+    ngx_uint_t nargs, ngx_str_t *args);
 ngx_int_t ngx_http_heao_session_loaded(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_uint_t csrf);
 ngx_int_t ngx_http_heao_session_create(ngx_http_request_t *r,

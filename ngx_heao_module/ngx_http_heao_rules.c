@@ -1111,27 +1111,43 @@ ngx_http_heao_rules_canonical(ngx_http_request_t *r,
     ngx_http_heao_app_t *app, ngx_str_t *exam_no, ngx_str_t *canonical,
     ngx_str_t *summary, ngx_str_t *content)
 {
-    u_char                 *p, *q, *last, *slast;
-    size_t                  len, size;
-    json_t                 *root, *sections, *sj, *slots, *slj, *majors;
+    u_char                 *p, *q, *c, *last, *slast, *clast;
+    size_t                  len, size, csize;
     ngx_uint_t              s, j, k, n;
     ngx_http_heao_slot_t   *slot;
     ngx_http_heao_batch_t  *b;
 
-    static const char  *adjust[] = { "", "agree", "disagree", "" };
+    static const char  *adjust[] = { "null", "\"agree\"", "\"disagree\"",
+                                     "null" };
 
     b = app->batch;
     len = exam_no->len + 1 + b->code.len;
     size = 1;
+    csize = sizeof("{\"sections\":[]}");
 
     for (s = 0; s < b->nsections; s++) {
         len += app->nslots[s] * (16 + 5 + 3 * NGX_HTTP_HEAO_PLACES_MAX);
         size += app->nslots[s] * 5;
+        csize += sizeof("{\"slots\":[]},");
+
+        for (j = 0; j < app->nslots[s]; j++) {
+            slot = &app->slots[s][j];
+
+            /* a code escaped for JSON takes at most 6 bytes a byte */
+            csize += sizeof("{\"institution\":\"\",\"majors\":[],"
+                            "\"adjust\":\"disagree\"},")
+                     + 6 * slot->inst.len;
+
+            for (k = 0; k < slot->nmajors; k++) {
+                csize += sizeof("\"\",") + 6 * slot->majors[k].len;
+            }
+        }
     }
 
     p = ngx_pnalloc(r->pool, len);
     q = ngx_pnalloc(r->pool, size);
-    if (p == NULL || q == NULL) {
+    c = ngx_pnalloc(r->pool, csize);
+    if (p == NULL || q == NULL || c == NULL) {
         return NGX_ERROR;
     }
 
@@ -1140,24 +1156,24 @@ ngx_http_heao_rules_canonical(ngx_http_request_t *r,
     summary->data = q;
     slast = q + size;
 
+    /*
+     * the content is written as jansson dumped it, compact, keys in this
+     * order: an application has only codes and choices, and building a
+     * tree to dump it cost a quarter of a save's instructions
+     */
+
+    content->data = c;
+    clast = c + csize;
+
     p = ngx_slprintf(p, last, "%V|%V", exam_no, &b->code);
-
-    root = json_object();
-    sections = json_array();
-
-    if (root == NULL || sections == NULL
-        || json_object_set_new(root, "sections", sections) != 0)
-    {
-        goto failed;
-    }
+    c = ngx_cpymem(c, "{\"sections\":[", sizeof("{\"sections\":[") - 1);
 
     for (s = 0; s < b->nsections; s++) {
-        slots = json_array();
-        sj = json_pack("{s:o}", "slots", slots);
-
-        if (sj == NULL || json_array_append_new(sections, sj) != 0) {
-            goto failed;
+        if (s) {
+            *c++ = ',';
         }
+
+        c = ngx_cpymem(c, "{\"slots\":[", sizeof("{\"slots\":[") - 1);
 
         for (n = app->nslots[s]; n > 0; n--) {
             if (app->slots[s][n - 1].inst.len) {
@@ -1168,82 +1184,70 @@ ngx_http_heao_rules_canonical(ngx_http_request_t *r,
         for (j = 0; j < n; j++) {
             slot = &app->slots[s][j];
 
-            majors = json_array();
-            slj = json_pack("{s:s%, s:o, s:o}",
-                            "institution", slot->inst.data, slot->inst.len,
-                            "majors", majors,
-                            "adjust",
-                            slot->adjust == NGX_HTTP_HEAO_ADJUST_UNSET
-                            ? json_null()
-                            : json_string(adjust[slot->adjust]));
-
-            if (slj == NULL || json_array_append_new(slots, slj) != 0) {
-                goto failed;
+            if (j) {
+                *c++ = ',';
             }
 
-            if (slot->inst.len == 0) {
-                continue;
-            }
+            c = ngx_cpymem(c, "{\"institution\":\"",
+                           sizeof("{\"institution\":\"") - 1);
+            c = (u_char *) ngx_escape_json(c, slot->inst.data,
+                                           slot->inst.len);
+            c = ngx_cpymem(c, "\",\"majors\":[",
+                           sizeof("\",\"majors\":[") - 1);
 
-            p = ngx_slprintf(p, last, "|%ui.%ui:%V:", s + 1, j + 1,
-                             &slot->inst);
+            if (slot->inst.len) {
+                p = ngx_slprintf(p, last, "|%ui.%ui:%V:", s + 1, j + 1,
+                                 &slot->inst);
 
-            if (q != summary->data) {
-                q = ngx_slprintf(q, slast, ",");
-            }
-
-            q = ngx_slprintf(q, slast, "%V", &slot->inst);
-
-            for (k = 0; k < slot->nmajors; k++) {
-                if (slot->majors[k].len == 0) {
-                    continue;
+                if (q != summary->data) {
+                    q = ngx_slprintf(q, slast, ",");
                 }
 
-                p = ngx_slprintf(p, last, k ? ",%V" : "%V",
-                                 &slot->majors[k]);
+                q = ngx_slprintf(q, slast, "%V", &slot->inst);
 
-                if (json_array_append_new(majors,
-                        json_stringn((char *) slot->majors[k].data,
-                                     slot->majors[k].len))
-                    != 0)
-                {
-                    goto failed;
+                for (k = 0; k < slot->nmajors; k++) {
+                    if (slot->majors[k].len == 0) {
+                        continue;
+                    }
+
+                    p = ngx_slprintf(p, last, k ? ",%V" : "%V",
+                                     &slot->majors[k]);
+
+                    if (c[-1] != '[') {
+                        *c++ = ',';
+                    }
+
+                    *c++ = '"';
+                    c = (u_char *) ngx_escape_json(c, slot->majors[k].data,
+                                                   slot->majors[k].len);
+                    *c++ = '"';
                 }
+
+                p = ngx_slprintf(p, last, ":%c",
+                                 slot->adjust == NGX_HTTP_HEAO_ADJUST_AGREE
+                                 ? 'A'
+                                 : slot->adjust
+                                   == NGX_HTTP_HEAO_ADJUST_DISAGREE
+                                 ? 'D' : '-');
             }
 
-            p = ngx_slprintf(p, last, ":%c",
-                             slot->adjust == NGX_HTTP_HEAO_ADJUST_AGREE
-                             ? 'A'
-                             : slot->adjust == NGX_HTTP_HEAO_ADJUST_DISAGREE
-                             ? 'D' : '-');
+            c = ngx_slprintf(c, clast, "],\"adjust\":%s}",
+                             adjust[slot->adjust]);
         }
+
+        *c++ = ']';
+        *c++ = '}';
     }
+
+    *c++ = ']';
+    *c++ = '}';
 
     canonical->len = p - canonical->data;
     summary->len = q - summary->data;
-
-    len = json_dumpb(root, NULL, 0, JSON_COMPACT);
-
-    content->data = ngx_pnalloc(r->pool, len + 1);
-    if (content->data == NULL) {
-        goto failed;
-    }
-
-    content->len = json_dumpb(root, (char *) content->data, len,
-                              JSON_COMPACT);
-    content->data[content->len] = '\0';
-
-    json_decref(root);
+    content->len = c - content->data;
+    *c = '\0';
 
     return NGX_OK;
-
-failed:
-
-    if (root) {
-        json_decref(root);
-    }
-
-    return NGX_ERROR;
 }
 
 

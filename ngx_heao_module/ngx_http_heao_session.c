@@ -8,8 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <openssl/crypto.h>
+#include <sodium.h>
 
 #include "ngx_http_heao_module.h"
 
@@ -17,6 +17,7 @@
 #define NGX_HTTP_HEAO_SESSION_PREFIX    "heao:s:"
 #define NGX_HTTP_HEAO_FILL_PREFIX       "f:"
 #define NGX_HTTP_HEAO_SESSIONS_PREFIX   "heao:cs:"
+#define NGX_HTTP_HEAO_SESSION_ARGS      8       /* key, now, idle, more */
 
 
 /*
@@ -141,13 +142,10 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
     /*
      * The browse answer of a candidate is cached (V1) under a generation
      * that every save moves: an answer read from PostgreSQL before a save
-     * committed is not stored after it.  KEYS cache, generation.
+     * committed is not stored after it (session_browse reads both).
+     * KEYS cache, generation; ARGV the generation read, the answer,
+     * seconds.
      */
-    { "browse_get",
-      "return { redis.call('GET', KEYS[1]),\n"
-      "         redis.call('GET', KEYS[2]) or '0' }\n" },
-
-    /* ARGV the generation read, the answer, seconds */
     { "browse_put",
       "if (redis.call('GET', KEYS[2]) or '0') == ARGV[1] then\n"
       "  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])\n"
@@ -255,7 +253,35 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
       "end\n"
       "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
       "redis.call('DEL', KEYS[1])\n"
-      "return 1\n" }
+      "return 1\n" },
+
+    /*
+     * session_get and browse_get in one round trip (V1): KEYS[1] session;
+     * ARGV now, idle seconds, the prefixes of the candidate's cached
+     * browse answer and of its generation.  The two keys are named by
+     * the session's candidate, so they are not in KEYS: one Redis (with
+     * failover) holds them all, not a cluster.  Returns the answer (nil
+     * when not cached), the generation, then the session's fields.
+     */
+    { "session_browse",
+      "local s = redis.call('HGETALL', KEYS[1])\n"
+      "if #s == 0 then return nil end\n"
+      "local c\n"
+      "for i = 1, #s, 2 do\n"
+      "  if s[i] == 'a' and tonumber(s[i + 1]) <= tonumber(ARGV[1]) then\n"
+      "    redis.call('DEL', KEYS[1])\n"
+      "    return nil\n"
+      "  end\n"
+      "  if s[i] == 'c' then c = s[i + 1] end\n"
+      "end\n"
+      "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+      "local r = { false, '0' }\n"
+      "if c then\n"
+      "  r[1] = redis.call('GET', ARGV[3] .. c)\n"
+      "  r[2] = redis.call('GET', ARGV[4] .. c) or '0'\n"
+      "end\n"
+      "for i = 1, #s do r[i + 2] = s[i] end\n"
+      "return r\n" }
 };
 
 
@@ -281,11 +307,34 @@ static ngx_str_t  ngx_http_heao_csrf_header = ngx_string("X-CSRF-Token");
 ngx_int_t
 ngx_http_heao_session_load(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
+    return ngx_http_heao_session_load_with(r, ctx,
+                                           NGX_HTTP_HEAO_LUA_SESSION_GET, 0,
+                                           0, NULL);
+}
+
+
+/*
+ * As ngx_http_heao_session_load(), by a script that takes "nargs" more
+ * arguments after now and the idle seconds and answers "skip" values of
+ * its own before the session's fields: a request that needs more than
+ * the session from Redis makes one round trip, not two.
+ */
+
+ngx_int_t
+ngx_http_heao_session_load_with(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_uint_t script, ngx_uint_t skip,
+    ngx_uint_t nargs, ngx_str_t *args)
+{
     u_char                     *p;
-    size_t                      len[3];
+    size_t                      len[NGX_HTTP_HEAO_SESSION_ARGS];
     ngx_str_t                   sid, key;
-    const char                 *argv[3];
+    ngx_uint_t                  i;
+    const char                 *argv[NGX_HTTP_HEAO_SESSION_ARGS];
     ngx_http_heao_main_conf_t  *hmcf;
+
+    if (3 + nargs > NGX_HTTP_HEAO_SESSION_ARGS) {
+        return NGX_ERROR;
+    }
 
     hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
 
@@ -303,6 +352,7 @@ ngx_http_heao_session_load(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     }
 
     ctx->session->key = key;
+    ctx->session->skip = skip;
 
     p = ngx_pnalloc(r->pool, 2 * NGX_TIME_T_LEN);
     if (p == NULL) {
@@ -319,8 +369,12 @@ ngx_http_heao_session_load(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     argv[2] = (char *) p;
     len[2] = ngx_sprintf(p, "%M", hmcf->session_idle / 1000) - p;
 
-    return ngx_http_heao_redis_call(ctx, NGX_HTTP_HEAO_LUA_SESSION_GET, 1, 3,
-                                    argv, len);
+    for (i = 0; i < nargs; i++) {
+        argv[3 + i] = (char *) args[i].data;
+        len[3 + i] = args[i].len;
+    }
+
+    return ngx_http_heao_redis_call(ctx, script, 1, 3 + nargs, argv, len);
 }
 
 
@@ -348,7 +402,8 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
     s = ctx->session;
 
-    if (s == NULL || ctx->reply == NULL || ctx->reply->nelts < 2) {
+    if (s == NULL || ctx->reply == NULL || ctx->reply->nelts < s->skip + 2)
+    {
         ctx->session = NULL;
         return ngx_http_heao_answer(r,
                    ngx_http_heao_send_error(r, NGX_HTTP_UNAUTHORIZED,
@@ -364,7 +419,7 @@ ngx_http_heao_session_loaded(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
     f = ctx->reply->elts;
 
-    for (i = 0; i + 1 < ctx->reply->nelts; i += 2) {
+    for (i = s->skip; i + 1 < ctx->reply->nelts; i += 2) {
 
         if (f[i].len == 1) {
             switch (f[i].data[0]) {
@@ -769,12 +824,13 @@ ngx_http_heao_session_key(ngx_http_request_t *r, ngx_str_t *sid,
     ngx_str_t *key)
 {
     u_char  *p;
-    u_char   md[SHA256_DIGEST_LENGTH];
+    u_char   md[crypto_hash_sha256_BYTES];
 
-    SHA256(sid->data, sid->len, md);
+    /* libsodium's: OpenSSL 3's SHA256() looks the digest up every call */
+    crypto_hash_sha256(md, sid->data, sid->len);
 
     key->len = sizeof(NGX_HTTP_HEAO_SESSION_PREFIX) - 1
-               + 2 * SHA256_DIGEST_LENGTH;
+               + 2 * crypto_hash_sha256_BYTES;
 
     key->data = ngx_pnalloc(r->pool, key->len + 1);
     if (key->data == NULL) {
@@ -783,7 +839,7 @@ ngx_http_heao_session_key(ngx_http_request_t *r, ngx_str_t *sid,
 
     p = ngx_cpymem(key->data, NGX_HTTP_HEAO_SESSION_PREFIX,
                    sizeof(NGX_HTTP_HEAO_SESSION_PREFIX) - 1);
-    p = ngx_hex_dump(p, md, SHA256_DIGEST_LENGTH);
+    p = ngx_hex_dump(p, md, crypto_hash_sha256_BYTES);
     *p = '\0';
 
     return NGX_OK;

@@ -107,6 +107,29 @@ for my $path (@posts) {
            raw => sprintf("%x\r\n%s\r\n0\r\n\r\n", length $big, $big));
 }
 
+# the nesting limit, 8, read from the text before the parse: a value
+# counts the arrays and objects around it, the body itself none; what
+# stands in a string does not count
+my $nest = sub {
+    my ($arrays, $inner) = @_;
+
+    return '{"exam_no":"x","a":' . ('[' x $arrays) . ($inner // '')
+           . (']' x $arrays) . '}';
+};
+
+expect('a number in 7 arrays (8 deep) is read', [400, 'bad_field'],
+       'exam_no', ['POST', '/api/login', '', $nest->(7, '1')]);
+expect('a number in 8 arrays (9 deep) is not', [400, 'bad_json'], undef,
+       ['POST', '/api/login', '', $nest->(8, '1')]);
+expect('8 empty arrays (8 deep) are read', [400, 'bad_field'], 'exam_no',
+       ['POST', '/api/login', '', $nest->(8)]);
+expect('9 empty arrays (9 deep) are not', [400, 'bad_json'], undef,
+       ['POST', '/api/login', '', $nest->(9)]);
+expect('brackets and an escaped quote in a string do not nest',
+       [400, 'bad_field'], 'exam_no',
+       ['POST', '/api/login', '',
+        '{"exam_no":"x","a":"' . ('[{' x 20) . '\\"[[[[[[[[[["}']);
+
 # wrong content types
 for my $path (@posts) {
     my $hs = $path eq '/api/login' ? '' : $h;

@@ -50,15 +50,20 @@ begin
     select * into g from heao.batch_group where code = b.group_code;
 
     -- every save of the group queues on this row, so the checks below
-    -- see the outcome of any save that raced this one
+    -- see the outcome of any save that raced this one; a row this
+    -- transaction inserted is its own until the commit and needs no lock
+    -- (a lock record costs WAL, make bench)
     insert into heao.group_state (candidate_id, group_code, batch_code)
     values (p_candidate, g.code, b.code)
-    on conflict (candidate_id, group_code) do nothing;
+    on conflict (candidate_id, group_code) do nothing
+    returning * into st;
 
-    select * into st
-      from heao.group_state
-     where candidate_id = p_candidate and group_code = g.code
-       for update;
+    if not found then
+        select * into st
+          from heao.group_state
+         where candidate_id = p_candidate and group_code = g.code
+           for update;
+    end if;
 
     -- a retry of a save already made: its first answer, no save used
     select * into sh from heao.save_history where save_id = p_save_id;
