@@ -342,5 +342,14 @@ ngx_uint_t ngx_http_heao_nroutes(void);
 void ngx_http_heao_route_name(ngx_uint_t i, ngx_str_t *name,
     ngx_str_t *method);
 
+/*
+ * ngx_http_heao_account.c: the formats of SPEC 2, 1 when the text holds
+ * one; they call nothing but nginx's string functions (t/fuzz reads them)
+ */
+ngx_uint_t ngx_http_heao_valid_exam_no(ngx_str_t *s);
+ngx_uint_t ngx_http_heao_valid_id_no(ngx_str_t *s);
+ngx_uint_t ngx_http_heao_valid_password(ngx_str_t *s);
+ngx_uint_t ngx_http_heao_password_policy(ngx_str_t *s);
+
 
 #endif /* _NGX_HTTP_HEAO_MODULE_H_INCLUDED_ */
