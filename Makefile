@@ -140,5 +140,9 @@ fuzz: fuzz-build
 test-fuzz: fuzz-build
 	@tools/fuzz $${FUZZ_SECONDS:-10} $(FUZZ_TARGETS)
 
+# R1: every suite with nginx and the module under ASan and UBSan
+test-asan:
+	@tools/test-asan
+
 clean:
 	rm -rf $(BUILD)
