@@ -95,7 +95,7 @@ test-unit: $(BUILD)/hotp-vectors
 	@echo "running $(BUILD)/hotp-vectors"
 	@$(BUILD)/hotp-vectors
 
-# R1: libFuzzer targets over the module's pure code (t/fuzz/README)
+# R1: libFuzzer targets over the module's own code (t/fuzz/README)
 FUZZ_TARGETS := json rules ident totp captcha
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
@@ -122,7 +122,8 @@ $(FUZZ_DIR)/stubs.o: t/fuzz/stubs.c t/fuzz/fuzz.h $(SOURCES) $(OBJS)/Makefile
 # nginx's string functions from the release's own source
 $(FUZZ_DIR)/ngx_string.o: $(OBJS)/Makefile
 	@mkdir -p $(FUZZ_DIR)
-	@$(FUZZ_CC) -c $(FUZZ_CFLAGS) -o $@ "$$(tools/nginx-source)/src/core/ngx_string.c"
+	@$(FUZZ_CC) -c $(FUZZ_CFLAGS) -o $@ \
+	    "$$(tools/nginx-source)/src/core/ngx_string.c"
 
 $(FUZZ_DIR)/fuzz-%: t/fuzz/fuzz-%.c t/fuzz/fuzz.h $(FUZZ_OBJS)
 	@echo "building $@"

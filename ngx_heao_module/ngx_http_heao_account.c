@@ -892,7 +892,8 @@ ngx_http_heao_valid_id_no(ngx_str_t *s)
 /*
  * The length only, in characters (SPEC 2), not bytes: a password set
  * before the policy may hold CJK characters.  The policy itself is
- * checked where a password is set (A8).  jansson let in valid UTF-8 only.
+ * checked where a password is set (A8).  jansson lets in valid UTF-8
+ * only.
  */
 
 ngx_uint_t
