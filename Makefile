@@ -11,7 +11,8 @@ CC_OPT     ?= -g -O2 -fstack-protector-strong -Wformat \
 LD_OPT     ?= -Wl,-z,relro -Wl,-z,now -fPIC
 SOURCES    := config $(wildcard ngx_heao_module/*.c ngx_heao_module/*.h)
 
-.PHONY: all help deps run stop test test-unit bench rush profile deb clean
+.PHONY: all help deps run stop test test-unit bench rush profile deb clean \
+        fuzz fuzz-build test-fuzz test-asan
 
 all: $(MODULE)
 
@@ -26,6 +27,9 @@ help:
 	@echo "make profile  instructions per request of each path (callgrind)"
 	@echo "make deb      build a libnginx-mod-http-heao .deb of the module"
 	@echo "make test-unit  check the TOTP core against the RFC vectors"
+	@echo "make fuzz     run each libFuzzer target FUZZ_SECONDS (default 60)"
+	@echo "make test-asan  run the t/ suites with nginx and the module under"
+	@echo "              AddressSanitizer and UndefinedBehaviorSanitizer"
 	@echo "make clean    remove $(BUILD)/"
 
 deps:
@@ -97,6 +101,56 @@ $(BUILD)/hotp-vectors: t/unit/hotp-vectors.c \
 test-unit: $(BUILD)/hotp-vectors
 	@echo "running $(BUILD)/hotp-vectors"
 	@$(BUILD)/hotp-vectors
+
+# R1: libFuzzer targets over the module's own code (t/fuzz/README)
+FUZZ_TARGETS := json rules ident totp captcha
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := -g -O1 -Wall -Werror -fno-omit-frame-pointer $(FUZZ_SAN) \
+                $(UNIT_INC) -I $(BUILD)/nginx/src/http \
+                -I $(BUILD)/nginx/src/http/modules \
+                -I $(BUILD)/nginx/src/http/v2 -I /usr/include/postgresql
+FUZZ_MODULE  := json account rules catalog totp hotp captcha
+FUZZ_OBJS    := $(FUZZ_MODULE:%=$(FUZZ_DIR)/ngx_http_heao_%.o) \
+                $(FUZZ_DIR)/stubs.o $(FUZZ_DIR)/ngx_string.o
+FUZZ_LIBS    := -ljansson -lcrypto -lgd -lqrencode -lpq
+
+$(FUZZ_DIR)/ngx_http_heao_%.o: ngx_heao_module/ngx_http_heao_%.c \
+        $(SOURCES) $(OBJS)/Makefile
+	@mkdir -p $(FUZZ_DIR)
+	@$(FUZZ_CC) -c $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -o $@ $<
+
+$(FUZZ_DIR)/stubs.o: t/fuzz/stubs.c t/fuzz/fuzz.h $(SOURCES) $(OBJS)/Makefile
+	@mkdir -p $(FUZZ_DIR)
+	@$(FUZZ_CC) -c $(FUZZ_CFLAGS) -I t/fuzz -o $@ $<
+
+# nginx's string functions from the release's own source
+$(FUZZ_DIR)/ngx_string.o: $(OBJS)/Makefile
+	@mkdir -p $(FUZZ_DIR)
+	@$(FUZZ_CC) -c $(FUZZ_CFLAGS) -o $@ \
+	    "$$(tools/nginx-source)/src/core/ngx_string.c"
+
+$(FUZZ_DIR)/fuzz-%: t/fuzz/fuzz-%.c t/fuzz/fuzz.h $(FUZZ_OBJS)
+	@echo "building $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I t/fuzz -o $@ $< \
+	    $(FUZZ_OBJS) $(FUZZ_LIBS)
+
+.SECONDARY: $(FUZZ_OBJS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz-%)
+
+fuzz: fuzz-build
+	@tools/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# the short run of each target that make test does
+test-fuzz: fuzz-build
+	@tools/fuzz $${FUZZ_SECONDS:-10} $(FUZZ_TARGETS)
+
+# R1: every suite with nginx and the module under ASan and UBSan
+test-asan:
+	@tools/test-asan
 
 clean:
 	rm -rf $(BUILD)

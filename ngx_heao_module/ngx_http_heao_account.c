@@ -15,6 +15,7 @@
 
 #define NGX_HTTP_HEAO_PASSWORD_MIN      8
 #define NGX_HTTP_HEAO_PASSWORD_LEN      32
+#define NGX_HTTP_HEAO_UTF8_MAX          4       /* bytes a character */
 #define NGX_HTTP_HEAO_FAIL_PREFIX       "heao:lf:"
 
 
@@ -81,7 +82,6 @@ static ngx_int_t ngx_http_heao_login_verified(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
 static ngx_int_t ngx_http_heao_login_done(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_login_t *lg);
-static ngx_uint_t ngx_http_heao_valid_password(ngx_str_t *s);
 
 
 /*
@@ -937,13 +937,28 @@ ngx_http_heao_valid_id_no(ngx_str_t *s)
 }
 
 
-/* the length only: the policy itself is checked where it is set (A8) */
+/*
+ * The length only, in characters (SPEC 2), not bytes: a password set
+ * before the policy may hold CJK characters.  The policy itself is
+ * checked where a password is set (A8).  jansson lets in valid UTF-8
+ * only.
+ */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_heao_valid_password(ngx_str_t *s)
 {
-    return s->len >= NGX_HTTP_HEAO_PASSWORD_MIN
-           && s->len <= NGX_HTTP_HEAO_PASSWORD_LEN;
+    size_t  n;
+
+    if (s->len < NGX_HTTP_HEAO_PASSWORD_MIN
+        || s->len > NGX_HTTP_HEAO_PASSWORD_LEN * NGX_HTTP_HEAO_UTF8_MAX)
+    {
+        return 0;
+    }
+
+    n = ngx_utf8_length(s->data, s->len);
+
+    return n >= NGX_HTTP_HEAO_PASSWORD_MIN
+           && n <= NGX_HTTP_HEAO_PASSWORD_LEN;
 }
 
 

@@ -71,6 +71,7 @@ static ngx_int_t ngx_http_heao_captcha_data_url(ngx_http_request_t *r,
     void *png, int size, ngx_str_t *url);
 static ngx_uint_t ngx_http_heao_piece_inside(int px, int py);
 static uint32_t ngx_http_heao_captcha_random(uint64_t *state);
+static ngx_uint_t ngx_http_heao_captcha_id(const char *id);
 
 
 ngx_int_t
@@ -254,7 +255,8 @@ ngx_http_heao_captcha_verify(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         x = json_object_get(ctx->body, "x");
 
         if (!json_is_string(id)
-            || json_string_length(id) != NGX_HTTP_HEAO_TOKEN_LEN)
+            || json_string_length(id) != NGX_HTTP_HEAO_TOKEN_LEN
+            || !ngx_http_heao_captcha_id(json_string_value(id)))
         {
             return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
                                             "bad_field", "id",
@@ -562,4 +564,23 @@ ngx_http_heao_captcha_random(uint64_t *state)
     *state = x;
 
     return (uint32_t) ((x * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+
+/*
+ * An identifier is what ngx_http_heao_random_token() makes: anything else
+ * would name some other key under the challenge prefix in Redis (found
+ * by t/fuzz/fuzz-captcha.c)
+ */
+
+static ngx_uint_t
+ngx_http_heao_captcha_id(const char *id)
+{
+    for ( /* void */ ; *id; id++) {
+        if (!ngx_http_heao_token_char(*id)) {
+            return 0;
+        }
+    }
+
+    return 1;
 }

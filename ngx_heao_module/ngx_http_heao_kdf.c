@@ -139,7 +139,7 @@ ngx_http_heao_kdf_post(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
     ctx->rc = NGX_ERROR;
 
-    if (password->len >= NGX_HTTP_HEAO_PASSWORD_MAX) {
+    if (password->len > NGX_HTTP_HEAO_PASSWORD_MAX) {
         return NGX_ERROR;
     }
 

@@ -16,7 +16,7 @@
 
 
 #define NGX_HTTP_HEAO_KDF_HASH_MAX      128
-#define NGX_HTTP_HEAO_PASSWORD_MAX      64
+#define NGX_HTTP_HEAO_PASSWORD_MAX      128     /* 32 characters of 4 bytes */
 
 
 ngx_int_t ngx_http_heao_kdf_init(ngx_cycle_t *cycle,

@@ -374,9 +374,13 @@ ngx_int_t ngx_http_heao_wechat_callback(ngx_http_request_t *r,
 char *ngx_http_heao_wechat_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
-/* ngx_http_heao_account.c: the formats of SPEC 2 */
+/*
+ * ngx_http_heao_account.c: the formats of SPEC 2, 1 when the text holds
+ * one; they call nothing but nginx's string functions (t/fuzz reads them)
+ */
 ngx_uint_t ngx_http_heao_valid_exam_no(ngx_str_t *s);
 ngx_uint_t ngx_http_heao_valid_id_no(ngx_str_t *s);
+ngx_uint_t ngx_http_heao_valid_password(ngx_str_t *s);
 ngx_uint_t ngx_http_heao_password_policy(ngx_str_t *s);
 ngx_int_t ngx_http_heao_field(json_t *body, const char *name,
     ngx_str_t *value);

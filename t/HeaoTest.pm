@@ -42,6 +42,13 @@ sub heao_http_config {
     my $captcha = $opt{captcha} // 'off';
     my $captcha_limit = $opt{captcha_limit} // '1000 1m';
 
+    # make test-asan: a slow build (a fresh worker loading the catalog
+    # under ASan) gets longer backend timeouts, unless the block sets them
+    for my $d ('heao_redis_command_timeout', 'heao_pg_query_timeout') {
+        $extra .= "    $d $ENV{TEST_NGINX_HEAO_SLOW};\n"
+            if $ENV{TEST_NGINX_HEAO_SLOW} && $extra !~ /\b$d\b/;
+    }
+
     return <<"EOT";
     heao_pg "host=127.0.0.1 port=$PG_PORT dbname=heao user=heao";
     heao_redis 127.0.0.1:$REDIS_PORT;
