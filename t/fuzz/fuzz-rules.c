@@ -159,12 +159,12 @@ static ngx_http_heao_major_t  heao_fuzz_majors_b[] = {
 
 
 static ngx_http_heao_inst_t  heao_fuzz_inst[] = {
-    { ngx_string("0105"), ngx_string("郑州大学"), heao_fuzz_majors_a, 4,
-      { 0 }, ngx_null_string },
-    { ngx_string("1001"), ngx_string("河南农业大学"),
+    { ngx_string("0105"), ngx_string("郑州大学"), ngx_string("河南省"),
+      heao_fuzz_majors_a, 4, { 0 }, ngx_null_string },
+    { ngx_string("1001"), ngx_string("河南农业大学"), ngx_string("河南省"),
       heao_fuzz_majors_b, 2, { 0 }, ngx_null_string },
-    { ngx_string("0000"), ngx_string("零号学院"), heao_fuzz_majors_b, 1,
-      { 0 }, ngx_null_string }
+    { ngx_string("0000"), ngx_string("零号学院"), ngx_null_string,
+      heao_fuzz_majors_b, 1, { 0 }, ngx_null_string }
 };
 
 

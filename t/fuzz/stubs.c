@@ -568,3 +568,37 @@ ngx_rbtree_delete(ngx_rbtree_t *tree, ngx_rbtree_node_t *node)
 {
     heao_fuzz_unreached("ngx_rbtree_delete");
 }
+
+
+ngx_http_heao_redis_op_t *
+ngx_http_heao_redis_command(ngx_http_heao_redis_t *rd, int argc,
+    const char **argv, const size_t *argvlen,
+    ngx_http_heao_redis_handler_pt handler, void *data, ngx_log_t *log)
+{
+    heao_fuzz_unreached("ngx_http_heao_redis_command");
+    return NULL;
+}
+
+
+void
+ngx_http_heao_redis_cancel(ngx_http_heao_redis_op_t *op)
+{
+    heao_fuzz_unreached("ngx_http_heao_redis_cancel");
+}
+
+
+ngx_int_t
+ngx_http_heao_account_rate(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    const char *what)
+{
+    heao_fuzz_unreached("ngx_http_heao_account_rate");
+    return NGX_ERROR;
+}
+
+
+ngx_int_t
+ngx_http_heao_account_rated(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    heao_fuzz_unreached("ngx_http_heao_account_rated");
+    return NGX_ERROR;
+}
