@@ -647,3 +647,81 @@ ngx_http_heao_digits(ngx_str_t *s, size_t max)
 
     return 1;
 }
+
+
+/*
+ * V3, A8: the proof an abandon asks of the candidate, for the page to
+ * ask for the right one: "totp", "code" (with the channel WeChat or SMS
+ * a code goes by, and where, masked) or "verify_info".  A candidate with
+ * none of them is asked for the 密码验证信息, as the abandon does.
+ */
+
+ngx_int_t
+ngx_http_heao_abandon_proof(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    json_t      *json;
+    ngx_int_t    rc;
+    ngx_str_t   *v;
+    const char  *values[1], *proof, *channel;
+
+    switch (ctx->step) {
+
+    case NGX_HTTP_HEAO_VIEW_SESSION:
+        ctx->step = NGX_HTTP_HEAO_VIEW_LOADED;
+
+        rc = ngx_http_heao_session_load(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        /* fall through */
+
+    case NGX_HTTP_HEAO_VIEW_LOADED:
+        rc = ngx_http_heao_session_loaded(r, ctx, 0);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        values[0] = (char *) ctx->session->candidate.data;
+        ctx->step = NGX_HTTP_HEAO_VIEW_DONE;
+
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_PROOF_OF, 1,
+                                     values, NULL);
+
+    default: /* NGX_HTTP_HEAO_VIEW_DONE */
+        if (ctx->rc != NGX_OK || ctx->reply == NULL
+            || ctx->reply->nelts < 4)
+        {
+            return ngx_http_heao_backend_error(r, ctx, "abandon proof");
+        }
+
+        /* proof, totp_secret, verify_hash, sent_to: A8's order */
+
+        v = ctx->reply->elts;
+        channel = NULL;
+
+        if (v[1].len) {
+            proof = "totp";
+
+        } else if (v[3].len) {
+            proof = "code";
+            channel = (v[0].len == 6
+                       && ngx_strncmp(v[0].data, "wechat", 6) == 0)
+                      ? "wechat" : "sms";
+
+        } else {
+            proof = "verify_info";
+        }
+
+        json = json_pack("{s:s, s:s?, s:o}",
+                         "proof", proof, "channel", channel,
+                         "sent_to", channel ? json_stringn((char *) v[3].data,
+                                                           v[3].len)
+                                            : json_null());
+        if (json == NULL) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_heao_send_json(r, NGX_HTTP_OK, json);
+    }
+}

@@ -567,6 +567,7 @@ static ngx_http_heao_route_t  ngx_http_heao_routes[] = {
       ngx_http_heao_wechat_unbind },
     { NGX_HTTP_POST, ngx_string("/api/wechat/callback"),
       ngx_http_heao_wechat_callback },
+    { NGX_HTTP_GET, ngx_string("/api/proof"), ngx_http_heao_abandon_proof },
     { 0, ngx_null_string, NULL }
 };
 

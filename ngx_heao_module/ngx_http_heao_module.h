@@ -371,6 +371,8 @@ ngx_int_t ngx_http_heao_wechat_unbind(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_wechat_callback(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_abandon_proof(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
 char *ngx_http_heao_wechat_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 

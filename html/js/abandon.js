@@ -1,8 +1,9 @@
 /*
  * heao: abandon.html?batch=: abandoning the group a batch belongs to
  * (V3).  The confirmation lists exactly the batches the abandon covers
- * (the whole group, B2); the proof asked for is the one the candidate
- * has bound: the dynamic password, else the 密码验证信息.
+ * (the whole group, B2); the proof asked for is the one GET /api/proof
+ * names, in A8's order: the dynamic password, else a code sent by WeChat
+ * or SMS (POST /api/code), else the 密码验证信息.
  */
 
 'use strict';
@@ -10,6 +11,8 @@
 (function () {
 
     var el = heao.el;
+    var RESEND_S = 60;          /* a new code at most once a minute */
+    var timer = null;
 
 
     function byId(id) {
@@ -28,6 +31,111 @@
                                        required: true}, attrs)),
             el('p', {class: 'hint', id: id + '-hint', text: hint}),
             el('p', {class: 'err', id: id + '-err', hidden: true}));
+    }
+
+
+    function inputId(proof) {
+        return proof === 'totp' ? 'proof-totp'
+               : proof === 'code' ? 'proof-code' : 'proof-verify';
+    }
+
+
+    /* the send button waits N seconds, saying so, then offers a new code */
+
+    function countdown(button, n) {
+        clearInterval(timer);
+        button.disabled = true;
+        button.textContent = n + '秒后重新获取';
+
+        timer = setInterval(function () {
+            if (--n > 0) {
+                button.textContent = n + '秒后重新获取';
+                return;
+            }
+
+            clearInterval(timer);
+            button.disabled = false;
+            button.textContent = '重新获取验证码';
+        }, 1000);
+    }
+
+
+    async function sendCode(button, kind) {
+        var msg = byId('proof-code-msg');
+        var r;
+
+        button.disabled = true;
+        msg.classList.remove('status-error');
+
+        try {
+            r = await heao.api('POST', '/api/code', {purpose: 'abandon'});
+
+        } catch (e) {
+            r = {status: 0, data: {message: '网络异常，请检查网络后重试。'}};
+        }
+
+        if (r.status === 200) {
+            msg.textContent = '验证码已通过'
+                              + (r.data.channel === 'wechat'
+                                 ? '微信发送'
+                                 : '短信发送至' + (kind.sent_to || '您的手机'))
+                              + '，' + Math.round(r.data.expires_in / 60)
+                              + '分钟内有效。';
+            msg.hidden = false;
+            countdown(button, RESEND_S);
+            byId('proof-code').focus();
+            return;
+        }
+
+        msg.textContent = heao.message(r);
+        msg.classList.add('status-error');
+        msg.hidden = false;
+
+        if (r.status === 429 && r.data.retry_after > 0) {
+            countdown(button, r.data.retry_after);
+            return;
+        }
+
+        button.disabled = false;
+    }
+
+
+    function proofField(kind) {
+        var f, button;
+
+        if (kind.proof === 'totp') {
+            return field('proof-totp', '动态密码',
+                         {inputmode: 'numeric', maxlength: '8',
+                          autocomplete: 'one-time-code'},
+                         '您已绑定动态密码，请输入动态密码令牌上的当前密码。');
+        }
+
+        if (kind.proof !== 'code') {
+            return field('proof-verify', '密码验证信息', {maxlength: '15'},
+                         '请输入您设置的密码验证信息。');
+        }
+
+        f = field('proof-code', '验证码',
+                  {inputmode: 'numeric', maxlength: '6',
+                   autocomplete: 'one-time-code'},
+                  kind.channel === 'wechat'
+                  ? '验证码将通过微信发送，请输入收到的6位验证码。'
+                  : '验证码将以短信发送至' + (kind.sent_to || '您的手机')
+                    + '，请输入收到的6位验证码。');
+
+        button = el('button', {type: 'button', id: 'send-code',
+                               text: '获取验证码'});
+        button.addEventListener('click', function () {
+            sendCode(button, kind);
+        });
+
+        f.insertBefore(el('p', {class: 'actions'}, button,
+                           el('span', {id: 'proof-code-msg',
+                                       class: 'status', role: 'status',
+                                       hidden: true})),
+                       f.querySelector('.hint'));
+
+        return f;
     }
 
 
@@ -53,9 +161,9 @@
     }
 
 
-    async function submit(ev, batch, totp, box) {
+    async function submit(ev, batch, kind, box) {
         var form = ev.target;
-        var input = byId(totp ? 'proof-totp' : 'proof-verify');
+        var input = byId(inputId(kind.proof));
         var err = byId(input.id + '-err');
         var status = byId('abandon-status');
         var value = input.value.trim();
@@ -73,16 +181,22 @@
             return;
         }
 
-        if (value === '' || (totp && !/^\d{6,8}$/.test(value))) {
-            err.textContent = totp ? '请输入动态密码' : '请输入密码验证信息';
+        if (value === ''
+            || (kind.proof === 'totp' && !/^\d{6,8}$/.test(value))
+            || (kind.proof === 'code' && !/^\d{6}$/.test(value)))
+        {
+            err.textContent = kind.proof === 'totp' ? '请输入动态密码'
+                              : kind.proof === 'code' ? '请输入6位验证码'
+                              : '请输入密码验证信息';
             err.hidden = false;
             input.setAttribute('aria-invalid', 'true');
             input.focus();
             return;
         }
 
-        proof = totp ? {type: 'totp', code: value}
-                     : {type: 'verify_info', value: value};
+        proof = kind.proof === 'totp' ? {type: 'totp', code: value}
+                : kind.proof === 'code' ? {type: 'code', code: value}
+                : {type: 'verify_info', value: value};
 
         form.querySelector('button[type="submit"]').disabled = true;
 
@@ -98,6 +212,7 @@
         form.querySelector('button[type="submit"]').disabled = false;
 
         if (r.status === 200) {
+            clearInterval(timer);
             done(box, r.data);
             return;
         }
@@ -115,7 +230,7 @@
     }
 
 
-    function render(box, batch, b, group, g, totp, now) {
+    function render(box, batch, b, group, g, kind, now) {
         var list = el('ul', {id: 'abandon-batches'});
         var form;
 
@@ -127,13 +242,7 @@
         form = el('form', {id: 'abandon-form', novalidate: true},
             el('p', {id: 'abandon-status', class: 'status status-error',
                      role: 'alert', hidden: true}),
-            totp ? field('proof-totp', '动态密码',
-                         {inputmode: 'numeric', maxlength: '8',
-                          autocomplete: 'one-time-code'},
-                         '您已绑定动态密码，请输入动态密码令牌上的当前密码。')
-                 : field('proof-verify', '密码验证信息',
-                         {maxlength: '15'},
-                         '请输入您设置的密码验证信息。'),
+            proofField(kind),
             el('p', {class: 'check'},
                 el('input', {type: 'checkbox', id: 'confirm'}),
                 el('label', {for: 'confirm',
@@ -146,7 +255,7 @@
                          text: '取消'})));
 
         form.addEventListener('submit', function (ev) {
-            submit(ev, batch, totp, box);
+            submit(ev, batch, kind, box);
         });
 
         box.textContent = '';
@@ -182,7 +291,7 @@
             s = await heao.session();
             rb = await heao.api('GET', '/api/batches');
             rv = await heao.api('GET', '/api/browse');
-            rt = await heao.api('GET', '/api/totp');
+            rt = await heao.api('GET', '/api/proof');
 
         } catch (e) {
             box.textContent = '网络异常，请检查网络后刷新页面。';
@@ -226,7 +335,7 @@
             return;
         }
 
-        render(box, batch, b, group, g, rt.data.bound, now);
+        render(box, batch, b, group, g, rt.data, now);
     }
 
 

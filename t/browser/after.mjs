@@ -7,9 +7,11 @@
 // pledge letter, the save history (V4), the mailbox with its unread count
 // (I1), the info center (I2, I3, I6, I5 with a dynamic password), and
 // the abandon of the group proven with the dynamic password (V3).
-// Test candidate 1800 (文, no dynamic password) sees I5 refused and
-// abandons the 本科提前批 group with the 密码验证信息: the confirmation
-// lists every batch of the group; a wrong one is refused beside the field.
+// Test candidate 1800 (文, no dynamic password, no phone nor WeChat) sees
+// I5 refused and abandons the 本科提前批 group with the 密码验证信息: the
+// confirmation lists every batch of the group; a wrong one is refused
+// beside the field.  Test candidate 1855 (a phone on file) abandons
+// 本科二批 with a code sent by SMS (A8's order), read from heao.outbox.
 // The entry page shows the office's announcements (I7).
 //
 // Environment: BASE_URL, PG_PORT, REDIS_PORT; CHROMIUM optional.  The
@@ -130,6 +132,8 @@ function reset(c) {
     execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', REDIS_PORT, 'DEL',
                                `heao:b:${c.id}`, `heao:ab:${c.id}`,
                                `heao:tu:${c.id}`,
+                               `heao:vc:abandon:${c.id}`,
+                               `heao:vs:abandon:${c.id}`,
                                `heao:lf:e:${c.exam_no}`]);
 }
 
@@ -343,6 +347,10 @@ async function directed(browser, c, problems) {
 }
 
 async function verifyInfo(browser, c, problems) {
+    // no phone nor WeChat: A8's order makes the 密码验证信息 the proof
+    psql('update heao.candidate set phone = null, wechat_openid = null'
+         + ` where id = ${c.id}`);
+
     const { context, page } = await login(browser, c, problems);
 
     await check('I5 without a dynamic password the figures are refused',
@@ -387,6 +395,79 @@ async function verifyInfo(browser, c, problems) {
         equal(await page.locator('#abandoned-batches li').count(),
               GROUP_10.length, 'batches');
         await shot(page, 'after-abandon-done.png');
+    });
+
+    await context.close();
+}
+
+// V3 with a phone on file: the abandon asks for a code sent by SMS
+async function smsCode(browser, c, problems) {
+    const phone = '1399' + String(c.t).padStart(7, '0');
+    const masked = phone.slice(0, 3) + '****' + phone.slice(7);
+
+    psql(`update heao.candidate set phone = '${phone}', wechat_openid = null`
+         + ` where id = ${c.id}`);
+
+    const { context, page } = await login(browser, c, problems);
+
+    await check('V3 A8 with a phone on file the abandon asks for a code '
+                + 'sent by SMS to the masked number', async () => {
+        await page.goto(BASE + 'abandon.html?batch=12');
+        await page.waitForSelector('#abandon-form');
+        equal(await page.isVisible('#proof-code'), true, 'code asked');
+        equal(await page.locator('#proof-verify').count(), 0,
+              'no 密码验证信息');
+        equal(await page.locator('#proof-totp').count(), 0, 'no totp');
+        contains(await page.textContent('#proof-code-hint'), masked,
+                 'masked phone');
+        equal((await page.textContent('#abandon-form')).includes(phone),
+              false, 'whole number shown');
+    });
+
+    await check('V3 获取验证码 sends one code and waits 60 s to resend',
+                async () => {
+        await page.click('#send-code');
+        await page.waitForSelector('#proof-code-msg:not([hidden])');
+        contains(await page.textContent('#proof-code-msg'), masked,
+                 'sent to');
+        equal(await page.isDisabled('#send-code'), true, 'resend waits');
+        contains(await page.textContent('#send-code'), '秒后重新获取',
+                 'countdown');
+        equal(psql('select count(*) from heao.outbox'
+                   + ` where candidate_id = ${c.id} and kind = 'code'`
+                   + " and channel = 'sms'"
+                   + " and payload->>'purpose' = 'abandon'"), '1',
+              'one SMS code queued');
+        await shot(page, 'after-abandon-code.png');
+    });
+
+    const code = psql("select payload->>'code' from heao.outbox"
+                      + ` where candidate_id = ${c.id} and kind = 'code'`
+                      + " and payload->>'purpose' = 'abandon'"
+                      + ' order by id desc limit 1');
+
+    await check('V3 a wrong code is refused beside the field', async () => {
+        equal(/^\d{6}$/.test(code), true, 'code in the outbox');
+        await page.fill('#proof-code',
+                        String((Number(code) + 1) % 1e6).padStart(6, '0'));
+        await page.check('#confirm');
+        await page.click('#abandon-form button[type="submit"]');
+        await page.waitForSelector('#proof-code-err:not([hidden])');
+        contains(await page.textContent('#proof-code-err'), '验证码不正确',
+                 'message');
+    });
+
+    await check('V3 the code sent by SMS abandons the group', async () => {
+        const name = psql("select name from heao.batch where code = '12'");
+        await page.fill('#proof-code', code);
+        await page.click('#abandon-form button[type="submit"]');
+        await page.waitForSelector('#abandon-done');
+        contains(await page.textContent('#abandoned-batches'), name,
+                 'answer');
+        equal(psql('select count(*) from heao.group_state'
+                   + ` where candidate_id = ${c.id} and abandoned_at`
+                   + ' is not null'), '1', 'abandoned in PostgreSQL');
+        await shot(page, 'after-abandon-code-done.png');
     });
 
     await context.close();
@@ -448,6 +529,7 @@ async function main() {
     let browser = null;
     const c1 = candidate(1801);
     const c0 = candidate(1800);
+    const c5 = candidate(1855);
 
     console.log('TAP version 13');
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -458,6 +540,7 @@ async function main() {
     } else {
         reset(c1);
         reset(c0);
+        reset(c5);
         psql(`insert into heao.exam_score (candidate_id, subjects, total,
                                            rank)
               values (${c1.id}, '[{"name": "语文", "score": 120},
@@ -490,6 +573,7 @@ async function main() {
             await directed(browser, c1, problems);
             await phone(browser, c1, problems);
             await verifyInfo(browser, c0, problems);
+            await smsCode(browser, c5, problems);
             await entry(browser, problems);
             report(problems.length === 0,
                    'no script error and no CSP refusal on any page',
