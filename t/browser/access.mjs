@@ -349,6 +349,17 @@ async function pages(browser, c, batch) {
 
     // before the login
     await visit('index.html', '', () => page.waitForSelector('#batches'));
+    await check('index.html with the login refused: axe', async () => {
+        await page.goto(BASE + 'index.html');
+        await page.click('#login-btn');
+        await page.waitForSelector('#exam_no-err:not([hidden])');
+
+        const bad = await axe(page);
+
+        if (bad.length) {
+            throw new Error(bad.join('\n'));
+        }
+    });
     await visit('recover.html');
 
     await login(page, c);

@@ -10,6 +10,7 @@
 //   - 重新填写 asks first: 取消 keeps the form, 确定清空 empties it;
 //   - a reload offers the local draft back, marked as not saved, and the
 //     form shows the saved application until it is restored;
+//   - when the time is up, saving stops and the typing stays as a draft;
 //   - each of those states passes axe's colour contrast.
 //
 // Test candidate 1902, reset here.  Environment: BASE_URL, PG_PORT,
@@ -388,6 +389,23 @@ async function ux(browser, c, batch, inst) {
 
         contains(await page.textContent('#timer-alert'), '5分钟', 'alert');
         await shot(page, 'ux-warn.png');
+        await contrast(page);
+    });
+
+    await check('when the time is up saving stops and the typing is kept '
+                + 'as a draft', async () => {
+        await typeCode(page, '#f-0-0-inst', INST);
+        await waitName(page, '#f-0-0-inst', inst.name);
+        await context.clock.fastForward('05:00');
+        await page.waitForSelector('#timerbar.ended');
+        equal((await page.textContent('#timer')).trim(), '00:00', 'timer');
+        equal(await page.isDisabled('#save'), true, 'save off');
+        contains(await page.textContent('#summary'), '草稿', 'summary');
+        const kept = await page.evaluate(() => Object.keys(localStorage)
+            .map((k) => localStorage.getItem(k))
+            .some((v) => v.includes('"institution":"1105"')));
+        equal(kept, true, 'draft in localStorage');
+        await shot(page, 'ux-ended.png');
         await contrast(page);
     });
 
