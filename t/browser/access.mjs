@@ -11,9 +11,9 @@
 //     image-alt, html-has-lang and document-title pass.
 // Then a keyboard-only journey (Tab, Space, Enter and typing, no click):
 // log in, open 本科一批, type an institution code in slot 1 and see its
-// name, choose the adjustment, 检查, 保存志愿, reach browse.
-// And the fill page's promises for the last hour: the countdown warns at
-// 5 minutes, 重新填写 asks first and clears only on 确定清空.
+// name, choose the adjustment, 检查, 保存志愿, reach browse; every control
+// it stops at shows a focus ring.
+// The fill page's promises for the last hour are in fill-ux.mjs.
 //
 // Test candidates 1900 (the pages) and 1901 (the keyboard journey); both
 // are reset here.  Environment: BASE_URL, PG_PORT, REDIS_PORT; CHROMIUM
@@ -401,13 +401,28 @@ async function pages(browser, c, batch) {
     await context.close();
 }
 
-// Tab until the element matching sel has the focus (at most max presses)
+// Tab until the element matching sel has the focus (at most max presses);
+// it must show that it has it
 async function tabTo(page, sel, max) {
     for (let i = 0; i < (max || 60); i++) {
-        if (await page.evaluate((s) => {
+        const at = await page.evaluate((s) => {
             const a = document.activeElement;
-            return !!(a && a.matches(s));
-        }, sel)) {
+
+            if (!a || !a.matches(s)) {
+                return null;
+            }
+
+            const st = getComputedStyle(a);
+
+            return st.outlineStyle !== 'none' && st.outlineWidth !== '0px'
+                   || st.boxShadow !== 'none';
+        }, sel);
+
+        if (at === false) {
+            throw new Error(`${sel} has the focus but shows no focus ring`);
+        }
+
+        if (at) {
             return;
         }
 
