@@ -334,7 +334,8 @@
         } else {
             if (!emptySlot(slots[slots.length - 1])) {
                 status(slotLabel(s.sec, slots.length - 1) + '已填写，'
-                       + '无法插入空志愿；请先清空最后一个志愿。', 'error');
+                       + '无法插入空志愿；'
+                       + '请先清空最后一个志愿。', 'error');
                 return;
             }
 

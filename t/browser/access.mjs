@@ -11,8 +11,8 @@
 //     image-alt, html-has-lang and document-title pass.
 // Then a keyboard-only journey (Tab, Space, Enter and typing, no click):
 // log in, open 本科一批, type an institution code in slot 1 and see its
-// name, choose the adjustment, 检查, 保存志愿, reach browse; every control
-// it stops at shows a focus ring.
+// name, choose the adjustment, 检查, 保存志愿, reach browse; every
+// control it stops at shows a focus ring.
 // The fill page's promises for the last hour are in fill-ux.mjs.
 //
 // Test candidates 1900 (the pages) and 1901 (the keyboard journey); both
@@ -441,7 +441,8 @@ async function keyboard(browser, c, batch) {
     const { context, page, seen } = await newPage(browser);
     let inst = null;
 
-    await check('keyboard: 1105 is in the catalog of 本科一批', async () => {
+    await check(`keyboard: ${INST} is in the catalog of ${BATCH_NAME}`,
+                async () => {
         const r = await fetch(BASE + `api/catalog/${batch.code}/${INST}`);
         equal(r.status, 200, 'catalog');
         inst = await r.json();

@@ -34,6 +34,9 @@ const PHONE = { width: 375, height: 667 };
 const BATCH_NAME = '本科一批';
 const INST = '1105';
 const MAJORS = ['07', '11'];
+// the field paths of the dry run's errors, as the fill page reads them
+const FIELD_RE = new RegExp('^sections\\[(\\d+)\\]\\.slots\\[(\\d+)\\]'
+    + '(?:\\.(institution|adjust|majors\\[(\\d+)\\]))?$');
 const AXE = readFileSync(join(TOP, 'node_modules/axe-core/axe.min.js'),
                          'utf8');
 
@@ -222,7 +225,8 @@ async function slot(page, j) {
             const e = document.getElementById(id);
             return e ? e.value : null;
         };
-        const adj = document.querySelector(`input[name="f-0-${k}-adj"]:checked`);
+        const adj = document.querySelector(
+            `input[name="f-0-${k}-adj"]:checked`);
 
         return [v(`f-0-${k}-inst`), v(`f-0-${k}-m0`), v(`f-0-${k}-m1`),
                 adj ? adj.value : null].join('|');
@@ -285,8 +289,7 @@ async function ux(browser, c, batch, inst) {
         await page.waitForSelector('#summary:not([hidden])');
 
         for (const e of errs) {
-            const m = /^sections\[(\d+)\]\.slots\[(\d+)\](?:\.(institution|adjust|majors\[(\d+)\]))?$/
-                      .exec(e.field);
+            const m = FIELD_RE.exec(e.field);
 
             if (!m) {
                 throw new Error('unexpected field ' + e.field);
@@ -357,7 +360,8 @@ async function ux(browser, c, batch, inst) {
         await page.click('#draft-restore');
         equal(await slot(page, 1), full, 'restored');
         equal(await page.isVisible('#dirty'), true, 'marked 未保存');
-        contains(await page.textContent('#dirty'), '尚未保存', 'dirty text');
+        contains(await page.textContent('#dirty'), '尚未保存',
+                 'dirty text');
     });
 
     await check('重新填写 asks first: 取消 keeps, 确定清空 empties',
