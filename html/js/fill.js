@@ -261,7 +261,101 @@
             fs.append(s.adjFs, s.adjErr);
         }
 
+        if (sec.slots > 1) {
+            fs.append(slotTools(sec, s));
+        }
+
         return s;
+    }
+
+
+    /*
+     * 上移, 下移 and 插入 of a slot: its contents change places with the
+     * neighbour's, or an empty slot goes in before it and the ones after
+     * it move down (refused when the last slot is filled: it would be lost)
+     */
+
+    function slotTools(sec, s) {
+        var p = el('p', {class: 'slot-tools'});
+        var title = slotLabel(sec, s.j);
+
+        if (s.j > 0) {
+            p.append(toolButton(s, 'up', '上移', title + '：上移'));
+        }
+
+        if (s.j < sec.slots - 1) {
+            p.append(toolButton(s, 'down', '下移', title + '：下移'));
+            p.append(toolButton(s, 'insert', '插入',
+                                '在' + title + '前插入空志愿'));
+        }
+
+        return p;
+    }
+
+
+    function toolButton(s, how, text, label) {
+        var b = el('button', {type: 'button', class: 'tool',
+                              id: 'f-' + s.i + '-' + s.j + '-' + how,
+                              'aria-label': label, text: text});
+
+        b.addEventListener('click', function () {
+            shiftSlot(s, how);
+        });
+
+        return b;
+    }
+
+
+    function emptySlot(x) {
+        return x.institution === '' && x.adjust === null
+               && x.majors.every(function (c) { return c === ''; });
+    }
+
+
+    function shiftSlot(s, how) {
+        var app = readForm();
+        var slots = app.sections[s.i].slots;
+        var j = s.j;
+        var to = j;
+        var x;
+
+        if (how === 'up') {
+            to = j - 1;
+            x = slots[to];
+            slots[to] = slots[j];
+            slots[j] = x;
+
+        } else if (how === 'down') {
+            to = j + 1;
+            x = slots[to];
+            slots[to] = slots[j];
+            slots[j] = x;
+
+        } else {
+            if (!emptySlot(slots[slots.length - 1])) {
+                status(slotLabel(s.sec, slots.length - 1) + '已填写，'
+                       + '无法插入空志愿；'
+                       + '请先清空最后一个志愿。', 'error');
+                return;
+            }
+
+            slots.pop();
+            slots.splice(j, 0, {institution: '',
+                                majors: s.majors.map(function () {
+                                    return '';
+                                }),
+                                adjust: null});
+        }
+
+        apply(app);
+        keepDraft();
+        status(how === 'insert'
+               ? '已在' + slotLabel(s.sec, j) + '处插入空志愿。'
+               : '已将' + slotLabel(s.sec, j) + '移到'
+                 + slotLabel(s.sec, to) + '。', 'info');
+
+        x = byId('f-' + s.i + '-' + to + '-' + how);
+        (x || grid[s.i][to].inst).focus();
     }
 
 

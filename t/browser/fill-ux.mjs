@@ -1,0 +1,475 @@
+// heao: the fill page's promises for the last hour (issue 6), each
+// proven in a real browser at a phone-sized window:
+//   - the countdown is visible, and at 5 minutes left it turns to a
+//     warning and says so to screen readers (the page's clock is moved on
+//     with playwright's clock, not waited for);
+//   - 检查 puts each error beside the field the server named, in the
+//     server's own words (the dry run's answer read off the wire);
+//   - 上移, 下移 and 插入 move a slot's contents, and 插入 is refused
+//     while the last slot is filled;
+//   - 重新填写 asks first: 取消 keeps the form, 确定清空 empties it;
+//   - a reload offers the local draft back, marked as not saved, and the
+//     form shows the saved application until it is restored;
+//   - when the time is up, saving stops and the typing stays as a draft;
+//   - each of those states passes axe's colour contrast.
+//
+// Test candidate 1902, reset here.  Environment: BASE_URL, PG_PORT,
+// REDIS_PORT; CHROMIUM optional.  Screenshots go to t/artifacts/ux-*.png.
+// Prints TAP; exits 1 on any failure.
+
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const TOP = resolve(HERE, '../..');
+const ARTIFACTS = resolve(HERE, '../artifacts');
+const BASE = (process.env.BASE_URL || '').replace(/\/?$/, '/');
+const PG_PORT = process.env.PG_PORT || '15433';
+const REDIS_PORT = process.env.REDIS_PORT || '16380';
+const ACTION_TIMEOUT_MS = 10000;
+const PHONE = { width: 375, height: 667 };
+const BATCH_NAME = '本科一批';
+const INST = '1105';
+const MAJORS = ['07', '11'];
+// the field paths of the dry run's errors, as the fill page reads them
+const FIELD_RE = new RegExp('^sections\\[(\\d+)\\]\\.slots\\[(\\d+)\\]'
+    + '(?:\\.(institution|adjust|majors\\[(\\d+)\\]))?$');
+const AXE = readFileSync(join(TOP, 'node_modules/axe-core/axe.min.js'),
+                         'utf8');
+
+const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
+                     '--no-first-run', '--disable-background-networking',
+                     '--disable-component-update', '--disable-sync'];
+
+let n = 0;
+let passed = 0;
+let failed = 0;
+
+function report(good, title, detail) {
+    n++;
+
+    if (good) {
+        passed++;
+        console.log(`ok ${n} - ${title}`);
+
+    } else {
+        failed++;
+        console.log(`not ok ${n} - ${title}`);
+
+        if (detail) {
+            console.log(String(detail).split('\n').slice(0, 12)
+                        .map((l) => '#   ' + l).join('\n'));
+        }
+    }
+
+    return good;
+}
+
+async function check(title, fn) {
+    try {
+        const r = await fn();
+        return report(r !== false, title);
+
+    } catch (e) {
+        return report(false, title, e && e.message ? e.message : e);
+    }
+}
+
+function equal(got, want, what) {
+    if (got !== want) {
+        throw new Error(`${what}: got ${JSON.stringify(got)}, `
+                        + `want ${JSON.stringify(want)}`);
+    }
+}
+
+function contains(text, part, what) {
+    if (!text.includes(part)) {
+        throw new Error(`${what}: ${JSON.stringify(part)} not in `
+                        + JSON.stringify(text.slice(0, 300)));
+    }
+}
+
+function psql(sql) {
+    return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v',
+                                 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
+                                 '-p', PG_PORT, '-U', 'heao', '-d', 'heao',
+                                 '-c', sql],
+                        { encoding: 'utf8' }).trim();
+}
+
+function candidate(t) {
+    const out = execFileSync(join(TOP, 'tools/gen-demo'),
+                             ['--test-candidate', String(t)],
+                             { encoding: 'utf8' }).trim().split(' ');
+
+    return { t, exam_no: out[0], id_no: out[1], password: out[2] };
+}
+
+// clears what an earlier run left: saves, messages, the browse cache
+function reset(c) {
+    const who = '(select id from heao.candidate'
+                + ` where exam_no = '${c.exam_no}')`;
+
+    c.id = psql(`begin;
+        set local heao.purge = on;
+        delete from heao.outbox where candidate_id = ${who};
+        delete from heao.mailbox where candidate_id = ${who};
+        delete from heao.group_state where candidate_id = ${who};
+        delete from heao.save_history where candidate_id = ${who};
+        commit;
+        select ${who};`).split('\n').pop();
+    execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', REDIS_PORT, 'DEL',
+                               `heao:b:${c.id}`, `heao:ab:${c.id}`,
+                               `heao:tu:${c.id}`,
+                               `heao:lf:e:${c.exam_no}`]);
+}
+
+async function shot(page, name) {
+    await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
+}
+
+// what the page reports and what it asks for, kept per page
+function watch(page, base) {
+    const seen = { problems: [], foreign: [] };
+
+    page.on('pageerror', (e) => seen.problems.push('pageerror: '
+                                                   + e.message));
+    // an API answering 401 or 404 is the page's normal business (the
+    // login probe, a batch without a pledge); a missing file is not
+    page.on('console', (msg) => {
+        const from = (msg.location() || {}).url || '';
+
+        if (msg.type() === 'error'
+            && !(/^Failed to load resource/.test(msg.text())
+                 && from.startsWith(base.origin + '/api/')))
+        {
+            seen.problems.push('console: ' + msg.text() + ' ' + from);
+        }
+    });
+    page.on('request', (req) => {
+        const u = new URL(req.url());
+
+        if (!/^(data|blob|about):$/.test(u.protocol)
+            && u.origin !== base.origin)
+        {
+            seen.foreign.push(req.url());
+        }
+    });
+
+    return seen;
+}
+
+async function newPage(browser) {
+    const context = await browser.newContext({ viewport: PHONE,
+                                               locale: 'zh-CN',
+                                               timezoneId: 'Asia/Shanghai' });
+    const page = await context.newPage();
+
+    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+
+    return { context, page, seen: watch(page, new URL(BASE)) };
+}
+
+async function contrast(page) {
+    if (!await page.evaluate(() => typeof window.axe === 'object')) {
+        await page.evaluate(AXE);
+    }
+
+    const bad = await page.evaluate(async () => {
+        const r = await window.axe.run(document, {
+            runOnly: { type: 'rule', values: ['color-contrast'] },
+            resultTypes: ['violations']
+        });
+
+        return r.violations.flatMap((v) => v.nodes.map((x) =>
+            x.target.join(' ') + ' ' + (x.failureSummary || '')
+            .replace(/\s+/g, ' ').slice(0, 160)));
+    });
+
+    if (bad.length) {
+        throw new Error('contrast: ' + bad.join('\n'));
+    }
+}
+
+async function batchOf() {
+    const res = await fetch(BASE + 'api/batches');
+    const data = await res.json();
+    const b = (data.batches || []).find((x) => x.name === BATCH_NAME);
+
+    if (!b || !b.open) {
+        throw new Error(`${BATCH_NAME} is not an open batch`);
+    }
+
+    return b;
+}
+
+async function typeCode(page, sel, value) {
+    await page.fill(sel, '');
+    await page.type(sel, value);
+}
+
+async function waitName(page, sel, want) {
+    await page.waitForFunction(([s, w]) => {
+        const o = document.querySelector(s);
+        return o && o.textContent.trim().startsWith(w);
+    }, [sel + '-name', want]);
+}
+
+// the slot's institution, majors and adjustment as the form holds them
+async function slot(page, j) {
+    return page.evaluate((k) => {
+        const v = (id) => {
+            const e = document.getElementById(id);
+            return e ? e.value : null;
+        };
+        const adj = document.querySelector(
+            `input[name="f-0-${k}-adj"]:checked`);
+
+        return [v(`f-0-${k}-inst`), v(`f-0-${k}-m0`), v(`f-0-${k}-m1`),
+                adj ? adj.value : null].join('|');
+    }, j);
+}
+
+async function ux(browser, c, batch, inst) {
+    const { context, page, seen } = await newPage(browser);
+    const last = batch.shape.sections[0].slots - 1;
+    const full = `${INST}|${MAJORS[0]}|${MAJORS[1]}|agree`;
+
+    // the page's clock runs from now and can be moved on
+    await context.clock.install();
+
+    await page.goto(BASE + 'index.html');
+    await page.fill('#exam_no', c.exam_no);
+    await page.fill('#id_no', c.id_no);
+    await page.fill('#password', c.password);
+    await page.click('#login-btn');
+    await page.waitForURL(/home\.html/);
+    await page.goto(BASE + 'notice.html?batch='
+                    + encodeURIComponent(batch.code));
+    await page.check('#accept');
+    await page.click('#agree');
+    await page.waitForURL(/fill\.html/);
+    await page.waitForSelector('#f-0-0-inst');
+
+    await check('the countdown is visible and not yet a warning', async () => {
+        equal(await page.isVisible('#timer'), true, 'visible');
+        const t = (await page.textContent('#timer')).trim();
+
+        if (!/^\d\d:\d\d$/.test(t) || Number(t.slice(0, 2)) < 6) {
+            throw new Error('countdown: ' + t);
+        }
+
+        equal(await page.evaluate(() => document.getElementById('timerbar')
+                                  .classList.contains('warn')), false,
+              'warn');
+    });
+
+    await check('the errors of 检查 stand beside their fields in the '
+                + "server's words", async () => {
+        // 专业2 without 专业1 (F4) and no adjustment choice (F7)
+        await typeCode(page, '#f-0-0-inst', INST);
+        await waitName(page, '#f-0-0-inst', inst.name);
+        await typeCode(page, '#f-0-0-m1', MAJORS[1]);
+        const [res] = await Promise.all([
+            page.waitForResponse((r) => /\/api\/fill\/[^/]+\/check$/
+                                 .test(r.url())),
+            page.click('#check')
+        ]);
+        const data = await res.json();
+        const errs = (data.errors || []).filter((e) => e.field);
+
+        if (!errs.length) {
+            throw new Error('the dry run named no field: '
+                            + JSON.stringify(data).slice(0, 200));
+        }
+
+        await page.waitForSelector('#summary:not([hidden])');
+
+        for (const e of errs) {
+            const m = FIELD_RE.exec(e.field);
+
+            if (!m) {
+                throw new Error('unexpected field ' + e.field);
+            }
+
+            const base = `#f-${m[1]}-${m[2]}`;
+            const id = m[3] === 'institution' ? base + '-inst-err'
+                       : m[4] !== undefined ? `${base}-m${m[4]}-err`
+                       : m[3] === 'adjust' ? base + '-adj-err'
+                       : base + '-err';
+
+            equal(await page.isVisible(id), true, id + ' shown');
+            contains(await page.textContent(id), e.message, id);
+            contains(await page.textContent('#summary'), e.message,
+                     'summary');
+        }
+
+        await shot(page, 'ux-errors.png');
+        await contrast(page);
+    });
+
+    await check('上移, 下移 and 插入 move the contents of a slot',
+                async () => {
+        await typeCode(page, '#f-0-0-m1', '');
+        await typeCode(page, '#f-0-0-m0', MAJORS[0]);
+        await typeCode(page, '#f-0-0-m1', MAJORS[1]);
+        await page.check('#f-0-0-adj-agree');
+        equal(await page.isVisible('#f-0-0-up'), false, 'no 上移 on 1');
+
+        await page.click('#f-0-0-down');
+        equal(await slot(page, 0), '|||', 'slot 1 after 下移');
+        equal(await slot(page, 1), full, 'slot 2 after 下移');
+        await waitName(page, '#f-0-1-inst', inst.name);
+        equal(await page.evaluate(() => document.activeElement.id),
+              'f-0-1-down', 'focus follows');
+
+        await page.click('#f-0-1-up');
+        equal(await slot(page, 0), full, 'slot 1 after 上移');
+        equal(await slot(page, 1), '|||', 'slot 2 after 上移');
+
+        await page.click('#f-0-0-insert');
+        equal(await slot(page, 0), '|||', 'slot 1 after 插入');
+        equal(await slot(page, 1), full, 'slot 2 after 插入');
+        await waitName(page, '#f-0-1-inst', inst.name);
+        equal(await page.isChecked('#f-0-1-adj-agree'), true, 'adjust kept');
+        equal(await page.isDisabled('#f-0-0-adj-agree'), true,
+              'empty slot has no adjustment');
+    });
+
+    await check('插入 is refused while the last slot is filled', async () => {
+        await typeCode(page, `#f-0-${last}-inst`, INST);
+        await page.click('#f-0-0-insert');
+        contains(await page.textContent('#status'), '无法插入', 'status');
+        equal(await slot(page, 1), full, 'slot 2 unchanged');
+        equal(await page.inputValue(`#f-0-${last}-inst`), INST, 'last kept');
+        await typeCode(page, `#f-0-${last}-inst`, '');
+        await shot(page, 'ux-moved.png');
+    });
+
+    await check('a reload offers the draft back marked as not saved',
+                async () => {
+        await page.reload();
+        await page.waitForSelector('#draft:not([hidden])');
+        contains(await page.textContent('#draft'), '未保存', 'banner');
+        contains(await page.textContent('#draft'), '不会生效', 'warning');
+        equal(await slot(page, 1), '|||', 'form shows the saved one');
+        await contrast(page);
+        await page.click('#draft-restore');
+        equal(await slot(page, 1), full, 'restored');
+        equal(await page.isVisible('#dirty'), true, 'marked 未保存');
+        contains(await page.textContent('#dirty'), '尚未保存',
+                 'dirty text');
+    });
+
+    await check('重新填写 asks first: 取消 keeps, 确定清空 empties',
+                async () => {
+        await page.click('#reset');
+        await page.waitForSelector('#reset-dialog[open]');
+        await contrast(page);
+        await page.click('#reset-cancel');
+        await page.waitForSelector('#reset-dialog:not([open])',
+                                   { state: 'attached' });
+        equal(await slot(page, 1), full, 'kept after 取消');
+        await page.click('#reset');
+        await page.waitForSelector('#reset-dialog[open]');
+        await page.click('#reset-confirm');
+        await page.waitForSelector('#reset-dialog:not([open])',
+                                   { state: 'attached' });
+        equal(await slot(page, 1), '|||', 'emptied after 确定清空');
+    });
+
+    await check('at 5 minutes left the countdown warns, visibly and aloud',
+                async () => {
+        await context.clock.fastForward('25:05');
+        await page.waitForSelector('#timerbar.warn');
+        const t = (await page.textContent('#timer')).trim();
+
+        if (!/^0[0-4]:\d\d$/.test(t)) {
+            throw new Error('countdown: ' + t);
+        }
+
+        contains(await page.textContent('#timer-alert'), '5分钟', 'alert');
+        await shot(page, 'ux-warn.png');
+        await contrast(page);
+    });
+
+    await check('when the time is up saving stops and the typing is kept '
+                + 'as a draft', async () => {
+        await typeCode(page, '#f-0-0-inst', INST);
+        await waitName(page, '#f-0-0-inst', inst.name);
+        await context.clock.fastForward('05:00');
+        await page.waitForSelector('#timerbar.ended');
+        equal((await page.textContent('#timer')).trim(), '00:00', 'timer');
+        equal(await page.isDisabled('#save'), true, 'save off');
+        contains(await page.textContent('#summary'), '草稿', 'summary');
+        const kept = await page.evaluate(() => Object.keys(localStorage)
+            .map((k) => localStorage.getItem(k))
+            .some((v) => v.includes('"institution":"1105"')));
+        equal(kept, true, 'draft in localStorage');
+        await shot(page, 'ux-ended.png');
+        await contrast(page);
+    });
+
+    await check('no console error on the fill page', () => {
+        if (seen.problems.length || seen.foreign.length) {
+            throw new Error(seen.problems.concat(seen.foreign).join('\n'));
+        }
+    });
+
+    await context.close();
+}
+
+async function main() {
+    let browser = null;
+    let batch = null;
+    let inst = null;
+    const c = candidate(1902);
+
+    console.log('TAP version 13');
+    mkdirSync(ARTIFACTS, { recursive: true });
+
+    if (!BASE.startsWith('http')) {
+        report(false, 'environment', 'set BASE_URL');
+
+    } else if (await check(`${BATCH_NAME} is open with ${INST}; candidate `
+                           + '1902 reset', async () => {
+                               reset(c);
+                               batch = await batchOf();
+                               const r = await fetch(BASE + 'api/catalog/'
+                                   + `${batch.code}/${INST}`);
+                               equal(r.status, 200, 'catalog');
+                               inst = await r.json();
+                           }))
+    {
+        browser = await chromium.launch({
+            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+            headless: true,
+            args: LAUNCH_ARGS
+        }).catch((e) => {
+            report(false, 'chromium starts', e.message);
+            return null;
+        });
+    }
+
+    if (browser) {
+        try {
+            await ux(browser, c, batch, inst);
+
+        } finally {
+            await browser.close();
+        }
+    }
+
+    console.log(`1..${n}`);
+    console.log(`${passed} passed, ${failed} failed`);
+    process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+    console.log('not ok - unexpected: ' + (e && e.stack ? e.stack : e));
+    console.log(`${passed} passed, ${failed + 1} failed`);
+    process.exit(1);
+});
