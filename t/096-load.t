@@ -5,7 +5,7 @@
 # transaction, is audited with who and why, and the portal serves it
 # within seconds (B6).  Batch and group L6, which this suite adds and
 # removes; no test candidate (the roster sample's exam numbers are
-# 2141960000000N, removed after).
+# 2141960000000N, the roster tests' 214196000001NN, removed after).
 
 use strict;
 use warnings;
@@ -63,10 +63,13 @@ sub clean {
         set local heao.purge = on;
         delete from heao.batch where code = 'L6';
         delete from heao.batch_group where code = 'L6';
-        delete from heao.candidate where exam_no like '2141960000000%';
+        delete from heao.candidate where exam_no like '2141960000000%'
+            or exam_no between '21419600000150' and '21419600000249';
         delete from heao.admin_audit
          where subject in ('bad.csv', 'good.csv', 'again.csv', 'short.csv',
-                           'sample.csv', 'roster-sample.csv');
+                           'sample.csv', 'roster-sample.csv', 'r-bad.csv',
+                           'r-good.csv', 'r-again.csv', 'r-empty.csv',
+                           'r-head.csv', 'r-short.csv', 'r-header.csv');
         commit;});
     return;
 }
@@ -244,5 +247,149 @@ is(psql(q{select string_agg(exam_no || ctype, ',' order by exam_no)
             from heao.candidate where exam_no like '2141960000000%'}),
    '21419600000001普通,21419600000002对口',
    'O4 with the candidate types the sample gives');
+
+# ---- load-roster: CSV through COPY, all rows checked, all or nothing --
+
+# an ID number of 1999-01-01 in 西工区 with sequence 15N, and its check
+sub id_no {
+    my ($n) = @_;
+    my $id17 = '41030319990101' . sprintf('%03d', 150 + $n);
+
+    return $id17 . HeaoTest::check_char($id17);
+}
+
+
+sub roster {
+    my ($name, @lines) = @_;
+
+    open(my $fh, '>', "$DIR/$name") or die "$DIR/$name: $!";
+    print $fh map { "$_\n" } @lines;
+    close $fh;
+
+    return "$DIR/$name";
+}
+
+
+my $RH = 'exam_no,id_no,name,track,county_code,ctype';
+my $wrong = substr(id_no(3), 0, 17)
+            . (substr(id_no(3), 17) eq '0' ? '1' : '0');
+
+my $rbad = roster('r-bad.csv', $RH,
+    '21419600000150,' . id_no(0) . ',王小明,理,410102,',
+    '21419600000151,' . id_no(1) . ',"欧阳,晓红",文,410303,对口',
+    '21419600000150,' . id_no(2) . ',赵二,文,410102,',
+    "21419600000153,$wrong,赵三,文,410102,",
+    '21419600000154,' . id_no(4) . ',赵四,数,410102,',
+    '21419600000155,' . id_no(5) . ',赵五,理,110101,',
+    '21419600000156,' . id_no(6) . ',赵六,理,410102,杂技',
+    '21419600000157,' . id_no(0) . ',赵七,理,410102,',
+    '21419600000001,' . id_no(8) . ',赵八,理,410102,',
+    '2141960000159,' . id_no(9) . ',赵九,理,410102,');
+
+($rc, $out) = admin('load-roster', $rbad, '--by', 'op-li', '--why', 'test');
+is($rc, 1, 'O4 load-roster refuses a file with bad rows');
+is(join("\n", grep { /^line / } split /\n/, $out), join("\n",
+   'line 3: 21419600000151 rejected: name must be 2 to 20 Chinese'
+   . ' characters, parts joined by ·',
+   'line 4: 21419600000150 rejected: exam number repeats line 2',
+   'line 5: 21419600000153 rejected: bad ID number: wrong check character',
+   'line 6: 21419600000154 rejected: track must be 文 or 理',
+   'line 7: 21419600000155 rejected: county code 110101 is not a Henan'
+   . ' county',
+   'line 8: 21419600000156 rejected: candidate type 杂技 is not one a'
+   . ' batch admits',
+   'line 9: 21419600000157 rejected: ID number repeats line 2',
+   'line 10: 21419600000001 rejected: already on the roster',
+   'line 11: 2141960000159 rejected: exam number must be 14 digits, the'
+   . ' 3rd and 4th 41'),
+   'O4 each refused row by its line and why: a quoted comma stays in the'
+   . ' name, a repeat names the first line');
+like($out, qr/9 rows refused, nothing loaded/, 'O4 it says nothing loaded');
+is(psql(q{select count(*) from heao.candidate
+           where exam_no between '21419600000150' and '21419600000249'}),
+   0, 'O4 not even the good row of a refused file is loaded');
+is(psql(q{select count(*) from heao.admin_audit where subject = 'r-bad.csv'}),
+   0, 'O4 a refused roster changes nothing, so it is not audited');
+
+my $rgood = roster('r-good.csv', $RH,
+    '21419600000150,' . lc(id_no(0)) . ',王小明,理,410102,',
+    '"21419600000151","' . id_no(1) . '","欧阳·晓红","文","410303",'
+    . '"对口"',
+    '21419600000152,' . id_no(2) . ', 赵二 ,文,419001,');
+
+($rc, $out) = admin('load-roster', $rgood, '--by', 'op-li',
+                    '--why', 'roster 2021');
+is($rc, 0, 'O4 load-roster loads a good file');
+my @pw = $out =~ /^(2141960000015[0-2]) (Heao[0-9]{1,8}!)$/mg;
+is(scalar(@pw), 6, 'O4 it prints an office-set password for each of three')
+    or diag($out);
+like($out, qr/\nloaded 3, rejected 0\n\z/, 'O4 then what it loaded');
+is(psql(q{select string_agg(concat_ws('|', exam_no, id_no, name, gender,
+                                      birth, track, county_code, ctype,
+                                      pw_office_set), ';' order by exam_no)
+            from heao.candidate
+           where exam_no between '21419600000150' and '21419600000249'}),
+   join(';', '21419600000150|' . id_no(0) . '|王小明|F|1999-01-01|理|410102'
+             . '|普通|t',
+             '21419600000151|' . id_no(1) . '|欧阳·晓红|M|1999-01-01|文'
+             . '|410303|对口|t',
+             '21419600000152|' . id_no(2) . '|赵二|F|1999-01-01|文|419001'
+             . '|普通|t'),
+   'O4 the candidates as the file gave them: quoted fields unquoted,'
+   . ' trimmed, gender and birth from the ID number');
+is(psql(q{select actor || '|' || reason || '|' || command || '|'
+                 || detail::text
+            from heao.admin_audit where subject = 'r-good.csv'}),
+   'op-li|roster 2021|load-roster|{"loaded": 3, "rejected": 0}',
+   'O4 the load is audited with who, why and the count');
+
+my $agn = roster('r-again.csv', 'exam_no,id_no,name,track,county_code',
+    '21419600000153,' . id_no(3) . ',赵三,文,410102',
+    '21419600000151,' . id_no(4) . ',欧阳·晓红,文,410303',
+    '21419600000154,' . id_no(2) . ',赵四,文,410102');
+($rc, $out) = admin('load-roster', $agn, '--by', 'op-li', '--why', 'again');
+is($rc . "\n" . join("\n", grep { /^line / } split /\n/, $out),
+   "1\nline 3: 21419600000151 rejected: already on the roster\n"
+   . 'line 4: 21419600000154 rejected: ID number already on the roster',
+   'O4 an exam number or ID number already on the roster is refused, not'
+   . ' updated (five columns, no ctype)');
+is(psql(q{select count(*) from heao.candidate
+           where exam_no = '21419600000153'}),
+   0, 'O4 and its good row is not loaded either');
+
+my $pw_before = psql(q{select pw_hash from heao.candidate
+                        where exam_no = '21419600000151'});
+($rc, $out) = admin('load-roster', roster('r-empty.csv'), '--by', 'op-li',
+                    '--why', 'empty');
+is($rc . ' ' . $out, "1 heao-admin: $DIR/r-empty.csv is empty: no header"
+   . " line, nothing loaded\n", 'O4 an empty file is refused');
+($rc, $out) = admin('load-roster', roster('r-head.csv', $RH), '--by',
+                    'op-li', '--why', 'header only');
+is($rc, 1, 'O4 a header without rows is refused');
+like($out, qr/no rows, nothing loaded/, 'O4 it says there were no rows');
+($rc, $out) = admin('load-roster', roster('r-header.csv',
+                    'exam_no,name,id_no,track,county_code',
+                    '21419600000155,赵五,' . id_no(5) . ',文,410102'),
+                    '--by', 'op-li', '--why', 'columns swapped');
+is($rc . ' ' . $out, '1 heao-admin: line 1: the header must be'
+   . " exam_no,id_no,name,track,county_code[,ctype]; nothing loaded\n",
+   'O4 a header naming other columns is refused');
+($rc, $out) = admin('load-roster', roster('r-short.csv', $RH,
+                    '21419600000155,' . id_no(5) . ',赵五,文,410102,',
+                    '21419600000156,' . id_no(6) . ',赵六'),
+                    '--by', 'op-li', '--why', 'short');
+is($rc, 1, 'O4 a row with missing columns refuses the roster');
+like($out, qr/missing data for column "track".*line 3/s,
+     'O4 PostgreSQL names the column and the line');
+is(psql(q{select count(*) from heao.candidate
+           where exam_no between '21419600000150' and '21419600000249'})
+   . ' ' . psql(q{select pw_hash from heao.candidate
+                   where exam_no = '21419600000151'}),
+   "3 $pw_before", 'O4 the refused loads changed no candidate');
+is(psql(q{select count(*) from heao.admin_audit
+           where command = 'load-roster'
+             and subject in ('r-again.csv', 'r-empty.csv', 'r-head.csv',
+                             'r-short.csv', 'r-header.csv')}),
+   0, 'O4 and wrote no audit row');
 
 done_testing();
