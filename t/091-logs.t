@@ -78,7 +78,24 @@ sub slurp {
     return <$fh> // '';
 }
 
+# nginx writes a request's access log line once the request ends, after
+# its response went out: under a slow build (ASan) the client may have
+# read the last answer before that line is written.  Wait, bounded, for
+# as many lines as requests; a line really missing still fails below.
+sub wait_lines {
+    my ($file, $n) = @_;
+
+    for (1 .. 100) {
+        my $text = -e $file ? slurp($file) : '';
+        my $lines = () = $text =~ /\n/g;
+        return if $lines >= $n;
+        select(undef, undef, undef, 0.1);
+    }
+}
+
 for my $level (qw(info debug)) {
+    wait_lines("$DIR/$level-access.log", scalar @REQUESTS);
+
     my $access = slurp("$DIR/$level-access.log");
     my @lines = split /\n/, $access;
     my $errors = slurp("$DIR/$level-error.log");
