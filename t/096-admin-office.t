@@ -51,6 +51,24 @@ sub admin {
 }
 
 
+# the same, with what it says on stderr as its output
+sub admin_err {
+    my @args = @_;
+    my $pid = open(my $fh, '-|') // die "fork: $!";
+
+    if ($pid == 0) {
+        open(STDERR, '>&', \*STDOUT) or die "stderr: $!";
+        exec($ADMIN, @args) or die "$ADMIN: $!";
+    }
+
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+
+    return ($? >> 8, $out);
+}
+
+
 sub get {
     my ($path, $headers) = @_;
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
@@ -186,8 +204,12 @@ is($rc, 0, 'I6 archive runs');
 like(get('/api/info/archive', session(1774)),
      qr/^\{"status":"已投档","updated_at":\d+,"events":\[\{"at":\d+,"status":"已投档","batch":"11","batch_name":"本科一批","institution":\{"code":"1105","name":"北京大学"\},"note":null\}\]\}$/,
      'I6 the candidate sees the status with the institution named');
-($rc) = admin('archive', $C[1774]{exam_no}, '乱码', '--by', 'a', '--why', 'b');
-isnt($rc, 0, 'I6 a status that is not one of the list is refused');
+($rc, $out) = admin_err('archive', $C[1774]{exam_no}, '乱码', '--by', 'a',
+                        '--why', 'b');
+is($rc, 1, 'I6 a status that is not one of the list is refused');
+is($out, "heao-admin: archive status '乱码' is not one of 未投档 已投档"
+         . " 院校审核中 拟录取 已录取 退档 停止运转\n",
+   'I6 ... saying which statuses there are, not a PostgreSQL error');
 is(psql("select count(*) from heao.archive_event"
         . " where candidate_id = $ID{1774}"), 1,
    'I6 ... and adds nothing');
