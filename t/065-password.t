@@ -88,7 +88,7 @@ main::session(323, must_change => 1) . "Content-Type: application/json\n"
 --- error_code eval
 [403, 403, 403]
 --- response_body eval
-[ (qq({"error":"password_change_required","message":"请先修改初始密码，再进行其他操作"})) x 3 ]
+[ (qq({"error":"password_change_required","message":"您的密码由招生办设置，请先修改密码，再进行其他操作"})) x 3 ]
 
 
 

@@ -125,7 +125,7 @@
 
         if (r.status === 403) {
             document.getElementById('totp-state').textContent =
-                '修改初始密码后可绑定动态密码。';
+                '修改招生办设置的密码后，才能绑定动态密码。';
             return;
         }
 
