@@ -76,13 +76,15 @@
         document.getElementById('print').addEventListener('click',
             function () { window.print(); });
 
-        if (!batch) {
-            box.textContent = '请从浏览志愿页面打印承诺书。';
-            return;
-        }
-
         try {
             s = await heao.session();
+            heao.showCandidate(s);
+
+            if (!batch) {
+                box.textContent = '请从浏览志愿页面打印承诺书。';
+                return;
+            }
+
             r = await heao.api('GET', '/api/pledge/'
                                       + encodeURIComponent(batch));
 
@@ -90,8 +92,6 @@
             box.textContent = '网络异常，请检查网络后刷新页面。';
             return;
         }
-
-        heao.showCandidate(s);
 
         if (r.status !== 200) {
             box.textContent = heao.message(r);

@@ -271,6 +271,17 @@ async function directed(browser, c, problems) {
         await shot(page, 'after-pledge.png');
     });
 
+    await check('I4 the pledge page without a batch sends to browse, under '
+                + 'the candidate\'s own header', async () => {
+        await page.goto(BASE + 'pledge.html');
+        await page.waitForFunction(() =>
+            document.getElementById('letter').textContent.includes('浏览志愿'));
+        contains(await page.textContent('#letter'), '请从浏览志愿页面打印承诺书',
+                 'where to go');
+        contains(await page.textContent('#who'), c.name, 'the name');
+        equal(await page.isVisible('#logout'), true, 'logout shown');
+    });
+
     await check('V4 the save history shows the save with its address and '
                 + 'checksum', async () => {
         await page.click('nav a[href="history.html"]');
