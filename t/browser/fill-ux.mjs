@@ -233,6 +233,21 @@ async function slot(page, j) {
     }, j);
 }
 
+// clicks a button of the 重新填写 dialog and returns once the page has
+// handled its close event: the event comes in a task of its own after the
+// dialog loses [open], and the page clears the form in it
+async function answerDialog(page, button) {
+    await page.evaluate(() => {
+        const dlg = document.getElementById('reset-dialog');
+
+        window.heaoDialogClosed = new Promise((done) => {
+            dlg.addEventListener('close', () => done(), { once: true });
+        });
+    });
+    await page.click(button);
+    await page.evaluate(() => window.heaoDialogClosed);
+}
+
 async function ux(browser, c, batch, inst) {
     const { context, page, seen } = await newPage(browser);
     const last = batch.shape.sections[0].slots - 1;
@@ -369,15 +384,11 @@ async function ux(browser, c, batch, inst) {
         await page.click('#reset');
         await page.waitForSelector('#reset-dialog[open]');
         await contrast(page);
-        await page.click('#reset-cancel');
-        await page.waitForSelector('#reset-dialog:not([open])',
-                                   { state: 'attached' });
+        await answerDialog(page, '#reset-cancel');
         equal(await slot(page, 1), full, 'kept after 取消');
         await page.click('#reset');
         await page.waitForSelector('#reset-dialog[open]');
-        await page.click('#reset-confirm');
-        await page.waitForSelector('#reset-dialog:not([open])',
-                                   { state: 'attached' });
+        await answerDialog(page, '#reset-confirm');
         equal(await slot(page, 1), '|||', 'emptied after 确定清空');
     });
 
