@@ -515,7 +515,6 @@ static ngx_int_t
 ngx_http_heao_login_lookup(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_http_heao_login_t *lg)
 {
-    ngx_int_t   rc;
     ngx_str_t  *v, *hash;
 
     hash = NULL;
@@ -541,14 +540,8 @@ ngx_http_heao_login_lookup(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
         }
     }
 
-    rc = ngx_http_heao_kdf_verify(r, ctx, hash, &lg->password);
-
-    if (rc == NGX_BUSY) {
-        ctx->rc = NGX_BUSY;
-        return ngx_http_heao_backend_error(r, ctx, "password check");
-    }
-
-    return rc;
+    return ngx_http_heao_kdf_verify(r, ctx, hash, &lg->password,
+                                    "password check");
 }
 
 
@@ -558,8 +551,6 @@ static ngx_int_t
 ngx_http_heao_login_verified(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_http_heao_login_t *lg)
 {
-    ngx_int_t  rc;
-
     if (!ngx_http_heao_kdf_needs_rehash(r, &lg->hash)) {
         ctx->step = NGX_HTTP_HEAO_LOGIN_SESSION;
         return ngx_http_heao_session_create(r, ctx, &lg->candidate,
@@ -571,13 +562,7 @@ ngx_http_heao_login_verified(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
     ctx->step = NGX_HTTP_HEAO_LOGIN_REHASH;
 
-    rc = ngx_http_heao_kdf_hash(r, ctx, &lg->password);
-    if (rc == NGX_BUSY) {
-        ctx->rc = NGX_BUSY;
-        return ngx_http_heao_backend_error(r, ctx, "password hash");
-    }
-
-    return rc;
+    return ngx_http_heao_kdf_hash(r, ctx, &lg->password, "password hash");
 }
 
 
@@ -783,14 +768,8 @@ ngx_http_heao_password_change(ngx_http_request_t *r,
         v = ctx->reply->elts;
         ctx->step = NGX_HTTP_HEAO_PASSWORD_VERIFY;
 
-        rc = ngx_http_heao_kdf_verify(r, ctx, v[0].len ? &v[0] : NULL,
-                                      &pw->old);
-        if (rc == NGX_BUSY) {
-            ctx->rc = NGX_BUSY;
-            return ngx_http_heao_backend_error(r, ctx, "password check");
-        }
-
-        return rc;
+        return ngx_http_heao_kdf_verify(r, ctx, v[0].len ? &v[0] : NULL,
+                                        &pw->old, "password check");
 
     case NGX_HTTP_HEAO_PASSWORD_VERIFY:
         if (ctx->rc == NGX_ERROR) {
@@ -810,13 +789,7 @@ ngx_http_heao_password_change(ngx_http_request_t *r,
 
         ctx->step = NGX_HTTP_HEAO_PASSWORD_DERIVE;
 
-        rc = ngx_http_heao_kdf_hash(r, ctx, &pw->new);
-        if (rc == NGX_BUSY) {
-            ctx->rc = NGX_BUSY;
-            return ngx_http_heao_backend_error(r, ctx, "password hash");
-        }
-
-        return rc;
+        return ngx_http_heao_kdf_hash(r, ctx, &pw->new, "password hash");
 
     case NGX_HTTP_HEAO_PASSWORD_DERIVE:
         if (ctx->rc != NGX_OK) {

@@ -274,14 +274,8 @@ ngx_http_heao_abandon(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         ctx->step = NGX_HTTP_HEAO_ABANDON_VERIFIED;
 
-        rc = ngx_http_heao_kdf_verify(r, ctx, v[2].len ? &v[2] : NULL,
-                                      &ab->value);
-        if (rc == NGX_BUSY) {
-            ctx->rc = NGX_BUSY;
-            return ngx_http_heao_backend_error(r, ctx, "abandon proof");
-        }
-
-        return rc;
+        return ngx_http_heao_kdf_verify(r, ctx, v[2].len ? &v[2] : NULL,
+                                        &ab->value, "abandon proof");
 
     case NGX_HTTP_HEAO_ABANDON_VERIFIED:
         if (ctx->rc == NGX_ERROR) {

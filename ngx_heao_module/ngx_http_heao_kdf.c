@@ -46,6 +46,8 @@ typedef struct {
 static ngx_int_t ngx_http_heao_kdf_post(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_kdf_op_e op, ngx_str_t *hash,
     ngx_str_t *password);
+static ngx_int_t ngx_http_heao_kdf_posted(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_int_t rc, const char *what);
 static void ngx_http_heao_kdf_thread(void *data, ngx_log_t *log);
 static void ngx_http_heao_kdf_event(ngx_event_t *ev);
 
@@ -86,8 +88,9 @@ ngx_http_heao_kdf_init(ngx_cycle_t *cycle, ngx_http_heao_main_conf_t *hmcf)
 
 ngx_int_t
 ngx_http_heao_kdf_verify(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
-    ngx_str_t *hash, ngx_str_t *password)
+    ngx_str_t *hash, ngx_str_t *password, const char *what)
 {
+    ngx_int_t  rc;
     ngx_str_t  dummy;
 
     if (hash == NULL || hash->len == 0
@@ -98,17 +101,38 @@ ngx_http_heao_kdf_verify(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
         hash = &dummy;
     }
 
-    return ngx_http_heao_kdf_post(r, ctx, NGX_HTTP_HEAO_KDF_VERIFY, hash,
-                                  password);
+    rc = ngx_http_heao_kdf_post(r, ctx, NGX_HTTP_HEAO_KDF_VERIFY, hash,
+                                password);
+
+    return ngx_http_heao_kdf_posted(r, ctx, rc, what);
 }
 
 
 ngx_int_t
 ngx_http_heao_kdf_hash(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
-    ngx_str_t *password)
+    ngx_str_t *password, const char *what)
 {
-    return ngx_http_heao_kdf_post(r, ctx, NGX_HTTP_HEAO_KDF_HASH, NULL,
-                                  password);
+    ngx_int_t  rc;
+
+    rc = ngx_http_heao_kdf_post(r, ctx, NGX_HTTP_HEAO_KDF_HASH, NULL,
+                                password);
+
+    return ngx_http_heao_kdf_posted(r, ctx, rc, what);
+}
+
+
+/* a full queue is the pool's overload: 503 with a retry hint, as R2 asks */
+
+static ngx_int_t
+ngx_http_heao_kdf_posted(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_int_t rc, const char *what)
+{
+    if (rc == NGX_BUSY) {
+        ctx->rc = NGX_BUSY;
+        return ngx_http_heao_backend_error(r, ctx, what);
+    }
+
+    return rc;
 }
 
 

@@ -27,13 +27,15 @@ ngx_int_t ngx_http_heao_kdf_init(ngx_cycle_t *cycle,
  * an unknown candidate costs the same time), or derive a new hash, in the
  * kdf thread pool.  Both return NGX_DONE and run the request's action again
  * when the thread is done, with ctx->rc NGX_OK (match, or hashed: the hash
- * in ctx->result), NGX_DECLINED (no match) or NGX_ERROR; NGX_BUSY when the
- * pool's queue is full.  ctx->step is advanced by the caller.
+ * in ctx->result), NGX_DECLINED (no match) or NGX_ERROR.  When the pool's
+ * queue is full they answer 503 themselves, logging "what" as the backend
+ * that failed.  ctx->step is advanced by the caller.
  */
 ngx_int_t ngx_http_heao_kdf_verify(ngx_http_request_t *r,
-    ngx_http_heao_ctx_t *ctx, ngx_str_t *hash, ngx_str_t *password);
+    ngx_http_heao_ctx_t *ctx, ngx_str_t *hash, ngx_str_t *password,
+    const char *what);
 ngx_int_t ngx_http_heao_kdf_hash(ngx_http_request_t *r,
-    ngx_http_heao_ctx_t *ctx, ngx_str_t *password);
+    ngx_http_heao_ctx_t *ctx, ngx_str_t *password, const char *what);
 
 /* 1 when the hash is weaker than the configured cost */
 ngx_uint_t ngx_http_heao_kdf_needs_rehash(ngx_http_request_t *r,

@@ -48,16 +48,10 @@ static char *ngx_http_heao_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static char *ngx_http_heao(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_heao_kdf_pool(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_heao_login_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_http_heao_conf_set_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_heao_check_bounds(ngx_conf_t *cf, void *post,
     void *data);
-static char *ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_heao_code_limit(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_heao_recover_limit(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_http_heao_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_heao_conf_set_num_slot(ngx_conf_t *cf,
@@ -94,6 +88,40 @@ static ngx_conf_num_bounds_t  ngx_http_heao_ops_bounds = {
 
 static ngx_conf_num_bounds_t  ngx_http_heao_digits_bounds = {
     ngx_http_heao_check_bounds, 6, 8
+};
+
+
+/*
+ * The limit directives: a count, a window and maybe a second count, each
+ * argument in the field at its offset; "window" is the argument that is a
+ * time.
+ */
+
+typedef struct {
+    size_t      offset[3];
+    ngx_uint_t  window;
+} ngx_http_heao_limit_args_t;
+
+#define ngx_http_heao_mcf(field)  offsetof(ngx_http_heao_main_conf_t, field)
+
+static ngx_http_heao_limit_args_t  ngx_http_heao_login_limit_args = {
+    { ngx_http_heao_mcf(login_failures), ngx_http_heao_mcf(login_window),
+      ngx_http_heao_mcf(addr_failures) }, 2
+};
+
+static ngx_http_heao_limit_args_t  ngx_http_heao_captcha_limit_args = {
+    { ngx_http_heao_mcf(captcha_limit), ngx_http_heao_mcf(captcha_window),
+      0 }, 2
+};
+
+static ngx_http_heao_limit_args_t  ngx_http_heao_code_limit_args = {
+    { ngx_http_heao_mcf(code_attempts), ngx_http_heao_mcf(code_sends),
+      ngx_http_heao_mcf(code_window) }, 3
+};
+
+static ngx_http_heao_limit_args_t  ngx_http_heao_recover_limit_args = {
+    { ngx_http_heao_mcf(recover_limit), ngx_http_heao_mcf(recover_window),
+      ngx_http_heao_mcf(recover_addr) }, 2
 };
 
 
@@ -248,10 +276,10 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_login_limit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
-      ngx_http_heao_login_limit,
+      ngx_http_heao_conf_set_limit,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
-      NULL },
+      &ngx_http_heao_login_limit_args },
 
     { ngx_string("heao_max_body"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -269,10 +297,10 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_captcha_limit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
-      ngx_http_heao_captcha_limit,
+      ngx_http_heao_conf_set_limit,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
-      NULL },
+      &ngx_http_heao_captcha_limit_args },
 
     { ngx_string("heao_secure_cookie"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
@@ -318,17 +346,17 @@ static ngx_command_t  ngx_http_heao_commands[] = {
 
     { ngx_string("heao_code_limit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
-      ngx_http_heao_code_limit,
+      ngx_http_heao_conf_set_limit,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
-      NULL },
+      &ngx_http_heao_code_limit_args },
 
     { ngx_string("heao_recover_limit"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
-      ngx_http_heao_recover_limit,
+      ngx_http_heao_conf_set_limit,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
-      NULL },
+      &ngx_http_heao_recover_limit_args },
 
     { ngx_string("heao_wechat_bind_url"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -1685,56 +1713,38 @@ ngx_http_heao_check_bounds(ngx_conf_t *cf, void *post, void *data)
 }
 
 
-/* heao_login_limit <failures per exam number> <window> <failures per addr> */
+/*
+ * heao_login_limit, heao_captcha_limit, heao_code_limit and
+ * heao_recover_limit: each argument to its field, as cmd->post says
+ */
 
 static char *
-ngx_http_heao_login_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_heao_conf_set_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_heao_main_conf_t *hmcf = conf;
+    u_char  *p = conf;
 
-    ngx_str_t  *value;
+    u_char                      *field;
+    ngx_int_t                    rc;
+    ngx_str_t                   *value;
+    ngx_uint_t                   i;
+    ngx_http_heao_limit_args_t  *args = cmd->post;
 
-    if (hmcf->login_failures != NGX_CONF_UNSET_UINT) {
+    if (*(ngx_uint_t *) (p + args->offset[0]) != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
 
-    if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->login_failures)
-        != NGX_OK
-        || ngx_http_heao_conf_window(cf, &value[2], &hmcf->login_window)
-           != NGX_OK
-        || ngx_http_heao_conf_count(cf, &value[3], &hmcf->addr_failures)
-           != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
+    for (i = 1; i < cf->args->nelts; i++) {
+        field = p + args->offset[i - 1];
 
-    return NGX_CONF_OK;
-}
+        rc = (i == args->window)
+             ? ngx_http_heao_conf_window(cf, &value[i], (ngx_msec_t *) field)
+             : ngx_http_heao_conf_count(cf, &value[i], (ngx_uint_t *) field);
 
-
-/* heao_captcha_limit <challenges per address> <window> */
-
-static char *
-ngx_http_heao_captcha_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_heao_main_conf_t *hmcf = conf;
-
-    ngx_str_t  *value;
-
-    if (hmcf->captcha_limit != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->captcha_limit)
-        != NGX_OK
-        || ngx_http_heao_conf_window(cf, &value[2], &hmcf->captcha_window)
-           != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
+        if (rc != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
     }
 
     return NGX_CONF_OK;
@@ -1843,64 +1853,6 @@ ngx_http_heao_conf_invalid(ngx_conf_t *cf, ngx_command_t *cmd, char *rv)
                        ? ", it must be a number" : "");
 
     return NGX_CONF_ERROR;
-}
-
-
-/* heao_code_limit <attempts a code> <sends a window> <window> */
-
-static char *
-ngx_http_heao_code_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_heao_main_conf_t *hmcf = conf;
-
-    ngx_str_t  *value;
-
-    if (hmcf->code_attempts != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->code_attempts)
-        != NGX_OK
-        || ngx_http_heao_conf_count(cf, &value[2], &hmcf->code_sends)
-           != NGX_OK
-        || ngx_http_heao_conf_window(cf, &value[3], &hmcf->code_window)
-           != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-/* heao_recover_limit <failures per exam number> <window> <per address> */
-
-static char *
-ngx_http_heao_recover_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_heao_main_conf_t *hmcf = conf;
-
-    ngx_str_t  *value;
-
-    if (hmcf->recover_limit != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_http_heao_conf_count(cf, &value[1], &hmcf->recover_limit)
-        != NGX_OK
-        || ngx_http_heao_conf_window(cf, &value[2], &hmcf->recover_window)
-           != NGX_OK
-        || ngx_http_heao_conf_count(cf, &value[3], &hmcf->recover_addr)
-           != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
 }
 
 

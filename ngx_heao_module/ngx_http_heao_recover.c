@@ -165,6 +165,10 @@ static ngx_int_t ngx_http_heao_recover_ticket(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_recover_t *rv);
 static ngx_int_t ngx_http_heao_exam_no_read(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_recover_t *rv);
+static ngx_int_t ngx_http_heao_recover_begin(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+static ngx_int_t ngx_http_heao_recover_gated(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
 static ngx_int_t ngx_http_heao_recover_limits(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_recover_t *rv,
     ngx_uint_t script, ngx_uint_t ticket);
@@ -217,17 +221,12 @@ ngx_http_heao_code_send(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return rc;
         }
 
-        rc = ngx_http_heao_parse_body(r, ctx);
+        rc = ngx_http_heao_recover_begin(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        rv = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_recover_t));
-        if (rv == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->data = rv;
+        rv = ctx->data;
         rv->code.candidate = ctx->session->candidate;
 
         if (ngx_http_heao_field(ctx->body, "purpose", &purpose) != NGX_OK) {
@@ -355,17 +354,12 @@ ngx_http_heao_recover_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     switch (ctx->step) {
 
     case NGX_HTTP_HEAO_RECOVER_START:
-        rc = ngx_http_heao_parse_body(r, ctx);
+        rc = ngx_http_heao_recover_begin(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        rv = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_recover_t));
-        if (rv == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->data = rv;
+        rv = ctx->data;
 
         rc = ngx_http_heao_recover_read(r, ctx, rv);
         if (rc != NGX_OK) {
@@ -378,23 +372,9 @@ ngx_http_heao_recover_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                             NGX_HTTP_HEAO_LUA_LOGIN_GATE, 1);
 
     case NGX_HTTP_HEAO_RECOVER_GATE:
-        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
-            return ngx_http_heao_backend_error(r, ctx, "recover limit");
-        }
-
-        v = ctx->reply->elts;
-
-        if (v[0].len && v[0].data[0] == '-') {
-            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                            "bad_field", "captcha_ticket",
-                                            "图形验证已失效，"
-                                            "请重新验证");
-        }
-
-        rc = ngx_atoi(v[0].data, v[0].len);
-
-        if (rc > 0) {
-            return ngx_http_heao_code_wait(r, rc);
+        rc = ngx_http_heao_recover_gated(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
         }
 
         values[0] = (char *) rv->exam_no.data;
@@ -508,17 +488,12 @@ ngx_http_heao_recover_code(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     switch (ctx->step) {
 
     case NGX_HTTP_HEAO_RESEND_START:
-        rc = ngx_http_heao_parse_body(r, ctx);
+        rc = ngx_http_heao_recover_begin(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        rv = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_recover_t));
-        if (rv == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->data = rv;
+        rv = ctx->data;
         ctx->step = NGX_HTTP_HEAO_RESEND_TOKEN;
 
         return ngx_http_heao_recover_get(r, ctx, rv);
@@ -582,17 +557,12 @@ ngx_http_heao_recover_finish(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     switch (ctx->step) {
 
     case NGX_HTTP_HEAO_FINISH_START:
-        rc = ngx_http_heao_parse_body(r, ctx);
+        rc = ngx_http_heao_recover_begin(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        rv = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_recover_t));
-        if (rv == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->data = rv;
+        rv = ctx->data;
 
         if (ngx_http_heao_field(ctx->body, "new_password", &rv->password)
             != NGX_OK
@@ -677,15 +647,9 @@ ngx_http_heao_recover_finish(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                             NGX_HTTP_HEAO_LUA_LOGIN_GATE, 0);
 
     case NGX_HTTP_HEAO_FINISH_GATE:
-        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
-            return ngx_http_heao_backend_error(r, ctx, "recover limit");
-        }
-
-        v = ctx->reply->elts;
-        rc = ngx_atoi(v[0].data, v[0].len);
-
-        if (rc > 0) {
-            return ngx_http_heao_code_wait(r, rc);
+        rc = ngx_http_heao_recover_gated(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
         }
 
         if (ngx_http_heao_is(&rv->type, "code")) {
@@ -733,14 +697,8 @@ ngx_http_heao_recover_finish(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         ctx->step = NGX_HTTP_HEAO_FINISH_CHECKED;
 
-        rc = ngx_http_heao_kdf_verify(r, ctx, v[2].len ? &v[2] : NULL,
-                                      &rv->value);
-        if (rc == NGX_BUSY) {
-            ctx->rc = NGX_BUSY;
-            return ngx_http_heao_backend_error(r, ctx, "recover proof");
-        }
-
-        return rc;
+        return ngx_http_heao_kdf_verify(r, ctx, v[2].len ? &v[2] : NULL,
+                                        &rv->value, "recover proof");
 
     case NGX_HTTP_HEAO_FINISH_TOTP_USED:
         if (ctx->rc != NGX_OK || ctx->reply == NULL) {
@@ -877,13 +835,7 @@ proven:
 
     ctx->step = NGX_HTTP_HEAO_FINISH_HASHED;
 
-    rc = ngx_http_heao_kdf_hash(r, ctx, &rv->password);
-    if (rc == NGX_BUSY) {
-        ctx->rc = NGX_BUSY;
-        return ngx_http_heao_backend_error(r, ctx, "password hash");
-    }
-
-    return rc;
+    return ngx_http_heao_kdf_hash(r, ctx, &rv->password, "password hash");
 }
 
 
@@ -921,17 +873,12 @@ ngx_http_heao_phone_set(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return rc;
         }
 
-        rc = ngx_http_heao_parse_body(r, ctx);
+        rc = ngx_http_heao_recover_begin(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        rv = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_recover_t));
-        if (rv == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->data = rv;
+        rv = ctx->data;
 
         if (ngx_http_heao_field(ctx->body, "phone", &rv->phone) != NGX_OK
             || !ngx_http_heao_valid_phone(&rv->phone))
@@ -1087,17 +1034,12 @@ ngx_http_heao_verify_info_set(ngx_http_request_t *r,
             return rc;
         }
 
-        rc = ngx_http_heao_parse_body(r, ctx);
+        rc = ngx_http_heao_recover_begin(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        rv = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_recover_t));
-        if (rv == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->data = rv;
+        rv = ctx->data;
 
         if (ngx_http_heao_field(ctx->body, "password", &rv->password)
             != NGX_OK
@@ -1152,14 +1094,8 @@ ngx_http_heao_verify_info_set(ngx_http_request_t *r,
 
         ctx->step = NGX_HTTP_HEAO_VINFO_VERIFIED;
 
-        rc = ngx_http_heao_kdf_verify(r, ctx, v[0].len ? &v[0] : NULL,
-                                      &rv->password);
-        if (rc == NGX_BUSY) {
-            ctx->rc = NGX_BUSY;
-            return ngx_http_heao_backend_error(r, ctx, "password check");
-        }
-
-        return rc;
+        return ngx_http_heao_kdf_verify(r, ctx, v[0].len ? &v[0] : NULL,
+                                        &rv->password, "password check");
 
     case NGX_HTTP_HEAO_VINFO_VERIFIED:
         if (ctx->rc == NGX_ERROR) {
@@ -1179,13 +1115,7 @@ ngx_http_heao_verify_info_set(ngx_http_request_t *r,
 
         ctx->step = NGX_HTTP_HEAO_VINFO_HASHED;
 
-        rc = ngx_http_heao_kdf_hash(r, ctx, &rv->value);
-        if (rc == NGX_BUSY) {
-            ctx->rc = NGX_BUSY;
-            return ngx_http_heao_backend_error(r, ctx, "verify info hash");
-        }
-
-        return rc;
+        return ngx_http_heao_kdf_hash(r, ctx, &rv->value, "verify info hash");
 
     case NGX_HTTP_HEAO_VINFO_HASHED:
         if (ctx->rc != NGX_OK) {
@@ -1236,17 +1166,12 @@ ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
     switch (ctx->step) {
 
     case NGX_HTTP_HEAO_EXAM_NO_START:
-        rc = ngx_http_heao_parse_body(r, ctx);
+        rc = ngx_http_heao_recover_begin(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        rv = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_recover_t));
-        if (rv == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->data = rv;
+        rv = ctx->data;
 
         rc = ngx_http_heao_exam_no_read(r, ctx, rv);
         if (rc != NGX_OK) {
@@ -1259,23 +1184,9 @@ ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
                                             NGX_HTTP_HEAO_LUA_LOGIN_GATE, 1);
 
     case NGX_HTTP_HEAO_EXAM_NO_GATE:
-        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
-            return ngx_http_heao_backend_error(r, ctx, "recover limit");
-        }
-
-        v = ctx->reply->elts;
-
-        if (v[0].len && v[0].data[0] == '-') {
-            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                            "bad_field", "captcha_ticket",
-                                            "图形验证已失效，"
-                                            "请重新验证");
-        }
-
-        rc = ngx_atoi(v[0].data, v[0].len);
-
-        if (rc > 0) {
-            return ngx_http_heao_code_wait(r, rc);
+        rc = ngx_http_heao_recover_gated(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
         }
 
         values[0] = (char *) rv->serial.data;
@@ -1301,14 +1212,8 @@ ngx_http_heao_recover_exam_no(ngx_http_request_t *r,
 
         ctx->step = NGX_HTTP_HEAO_EXAM_NO_VERIFIED;
 
-        rc = ngx_http_heao_kdf_verify(r, ctx, v && v[1].len ? &v[1] : NULL,
-                                      &rv->password);
-        if (rc == NGX_BUSY) {
-            ctx->rc = NGX_BUSY;
-            return ngx_http_heao_backend_error(r, ctx, "password check");
-        }
-
-        return rc;
+        return ngx_http_heao_kdf_verify(r, ctx, v && v[1].len ? &v[1] : NULL,
+                                        &rv->password, "password check");
 
     case NGX_HTTP_HEAO_EXAM_NO_VERIFIED:
         if (ctx->rc == NGX_ERROR) {
@@ -1819,6 +1724,61 @@ ngx_http_heao_recover_ticket(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
                       - p;
 
     return NGX_OK;
+}
+
+
+/* each action here starts so: the body parsed, a state for its steps */
+
+static ngx_int_t
+ngx_http_heao_recover_begin(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_heao_parse_body(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ctx->data = ngx_pcalloc(r->pool, sizeof(ngx_http_heao_recover_t));
+    if (ctx->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The answer of the limits script: NGX_DECLINED lets the step go on; else
+ * the response, a captcha ticket refused or the wait the limits set.
+ */
+
+static ngx_int_t
+ngx_http_heao_recover_gated(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t   wait;
+    ngx_str_t  *v;
+
+    if (ctx->rc != NGX_OK || ctx->reply == NULL || ctx->reply->nelts == 0) {
+        return ngx_http_heao_backend_error(r, ctx, "recover limit");
+    }
+
+    v = ctx->reply->elts;
+
+    if (v[0].len && v[0].data[0] == '-') {
+        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                        "bad_field", "captcha_ticket",
+                                        "图形验证已失效，"
+                                        "请重新验证");
+    }
+
+    wait = ngx_atoi(v[0].data, v[0].len);
+
+    if (wait > 0) {
+        return ngx_http_heao_code_wait(r, wait);
+    }
+
+    return NGX_DECLINED;
 }
 
 

@@ -525,9 +525,10 @@ must_change:
         return ngx_http_heao_answer(r,
                    ngx_http_heao_send_error(r, NGX_HTTP_FORBIDDEN,
                                             "password_change_required",
-                                            NULL, "您的密码由招生办设置，"
-                                                  "请先修改密码，"
-                                                  "再进行其他操作"));
+                                            NULL,
+                                            "您的密码由招生办设置，"
+                                            "请先修改密码，"
+                                            "再进行其他操作"));
     }
 
     return NGX_OK;

@@ -67,6 +67,10 @@ static ngx_int_t ngx_http_heao_totp_pending(ngx_http_request_t *r,
 static ngx_int_t ngx_http_heao_totp_read_code(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_http_heao_totp_t *tp);
 static ngx_int_t ngx_http_heao_totp_code_failed(ngx_http_request_t *r);
+static ngx_int_t ngx_http_heao_totp_spend(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, ngx_http_heao_totp_t *tp);
+static ngx_int_t ngx_http_heao_totp_spent(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
 static ngx_int_t ngx_http_heao_totp_uri(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *exam_no, ngx_str_t *uri, ngx_str_t *b32);
 static ngx_int_t ngx_http_heao_hex_decode(u_char *dst, ngx_str_t *src);
@@ -137,6 +141,55 @@ ngx_http_heao_totp_match(ngx_http_request_t *r, ngx_str_t *hexkey,
     OPENSSL_cleanse(key, sizeof(key));
 
     return rc;
+}
+
+
+/*
+ * The code of a bind or an unbind against tp->key; a match marks its step
+ * used (A3), in the step NGX_HTTP_HEAO_TOTP_USE.
+ */
+
+static ngx_int_t
+ngx_http_heao_totp_spend(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    ngx_http_heao_totp_t *tp)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_heao_totp_match(r, &tp->key, &tp->code, ctx->arrived,
+                                  &tp->counter);
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        return ngx_http_heao_totp_code_failed(r);
+    }
+
+    ctx->step = NGX_HTTP_HEAO_TOTP_USE;
+
+    return ngx_http_heao_totp_use(r, ctx, &ctx->session->candidate,
+                                  tp->counter);
+}
+
+
+/* NGX_DECLINED when the step was free and is now used: the action goes on */
+
+static ngx_int_t
+ngx_http_heao_totp_spent(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_str_t  *v;
+
+    if (ctx->rc != NGX_OK || ctx->reply == NULL) {
+        return ngx_http_heao_backend_error(r, ctx, "totp");
+    }
+
+    v = ctx->reply->elts;
+
+    if (v[0].len != 1 || v[0].data[0] != '1') {
+        return ngx_http_heao_totp_code_failed(r);
+    }
+
+    return NGX_DECLINED;
 }
 
 
@@ -456,30 +509,12 @@ ngx_http_heao_totp_confirm(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         v = ctx->reply->elts;
         tp->key = v[0];
 
-        rc = ngx_http_heao_totp_match(r, &tp->key, &tp->code, ctx->arrived,
-                                      &tp->counter);
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
-
-        if (rc != NGX_OK) {
-            return ngx_http_heao_totp_code_failed(r);
-        }
-
-        ctx->step = NGX_HTTP_HEAO_TOTP_USE;
-
-        return ngx_http_heao_totp_use(r, ctx, &ctx->session->candidate,
-                                      tp->counter);
+        return ngx_http_heao_totp_spend(r, ctx, tp);
 
     case NGX_HTTP_HEAO_TOTP_USE:
-        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
-            return ngx_http_heao_backend_error(r, ctx, "totp");
-        }
-
-        v = ctx->reply->elts;
-
-        if (v[0].len != 1 || v[0].data[0] != '1') {
-            return ngx_http_heao_totp_code_failed(r);
+        rc = ngx_http_heao_totp_spent(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
         }
 
         values[0] = (char *) ctx->session->candidate.data;
@@ -590,30 +625,12 @@ ngx_http_heao_totp_unbind(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         tp->key = v[0];
 
-        rc = ngx_http_heao_totp_match(r, &tp->key, &tp->code, ctx->arrived,
-                                      &tp->counter);
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
-
-        if (rc != NGX_OK) {
-            return ngx_http_heao_totp_code_failed(r);
-        }
-
-        ctx->step = NGX_HTTP_HEAO_TOTP_USE;
-
-        return ngx_http_heao_totp_use(r, ctx, &ctx->session->candidate,
-                                      tp->counter);
+        return ngx_http_heao_totp_spend(r, ctx, tp);
 
     case NGX_HTTP_HEAO_TOTP_USE:
-        if (ctx->rc != NGX_OK || ctx->reply == NULL) {
-            return ngx_http_heao_backend_error(r, ctx, "totp");
-        }
-
-        v = ctx->reply->elts;
-
-        if (v[0].len != 1 || v[0].data[0] != '1') {
-            return ngx_http_heao_totp_code_failed(r);
+        rc = ngx_http_heao_totp_spent(r, ctx);
+        if (rc != NGX_DECLINED) {
+            return rc;
         }
 
         values[0] = (char *) ctx->session->candidate.data;

@@ -425,7 +425,7 @@ ngx_http_heao_backend_error(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
 ngx_int_t
 ngx_http_heao_kdf_verify(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
-    ngx_str_t *hash, ngx_str_t *password)
+    ngx_str_t *hash, ngx_str_t *password, const char *what)
 {
     heao_fuzz_unreached("ngx_http_heao_kdf_verify");
     return NGX_ERROR;
@@ -434,7 +434,7 @@ ngx_http_heao_kdf_verify(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
 ngx_int_t
 ngx_http_heao_kdf_hash(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
-    ngx_str_t *password)
+    ngx_str_t *password, const char *what)
 {
     heao_fuzz_unreached("ngx_http_heao_kdf_hash");
     return NGX_ERROR;
