@@ -365,3 +365,18 @@ HEAD /api/batches
 --- response_headers
 Content-Type: application/json; charset=utf-8
 --- response_body chomp
+
+
+
+=== TEST 30: A5 V3.4.1 behind TLS (heao_secure_cookie on) the session cookie is marked Secure
+--- http_config eval
+HeaoTest::heao_http_config(extra => 'heao_secure_cookie on;')
+--- request eval
+main::redis('DEL', 'heao:lf:a:127.0.0.1');
+main::login($::C[17])
+--- more_headers
+Content-Type: application/json
+--- response_body_like chomp
+^\{"candidate":\{"exam_no":"21419900000017","name":"测试一七"\},"csrf":"[\w-]{32}","expires_at":\d+,"must_change_password":false\}$
+--- response_headers_like
+Set-Cookie: ^heao_sid=[\w-]{43}; Path=/; HttpOnly; SameSite=Strict; Secure$

@@ -430,6 +430,23 @@ async function ux(browser, c, batch, inst) {
         }
     });
 
+    await check('V8.2.3 安全退出 leaves no draft and no CSRF token in the '
+                + 'browser', async () => {
+        const stored = () => page.evaluate((examNo) => ({
+            drafts: Object.keys(localStorage)
+                .filter((k) => k.includes(examNo)).length,
+            session: sessionStorage.length
+        }), c.exam_no);
+        const before = await stored();
+
+        equal(before.drafts > 0 && before.session > 0, true,
+              'a draft and a token before: ' + JSON.stringify(before));
+        await page.click('#logout');
+        await page.waitForURL(/\/index\.html$/);
+        equal(JSON.stringify(await stored()),
+              JSON.stringify({ drafts: 0, session: 0 }), 'after');
+    });
+
     await context.close();
 }
 
