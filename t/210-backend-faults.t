@@ -1,9 +1,11 @@
 # R2, R3: Redis killed and restarted under load, PostgreSQL restarted
-# under load and stopped for 30 seconds.  While a backend is away the
-# requests that need it get a prompt 503 with Retry-After; the module
+# under load and stopped for 30 seconds, then each of them frozen (SIGSTOP:
+# connections accepted, nothing answered) and thawed again.  While a
+# backend is away the requests that need it get a prompt 503 with
+# Retry-After, while it is silent a 503 at the configured timeout; the module
 # reconnects by itself within seconds of its return; every save
 # acknowledged meanwhile is in the history.  Drives the portal of
-# tools/test, killing and starting its backends; candidates 920 to 1009.
+# tools/test, killing and starting its backends; candidates 920 to 1099.
 
 use strict;
 use warnings;
@@ -23,6 +25,7 @@ my $CLIENTS = 4;
 my $PER_CLIENT = 15;        # candidates a client saves for, one save each
 my $FIRST = 920;
 my $PROMPT = 2.5;           # seconds: connect and command timeouts are 1 s
+my $PG_PROMPT = 6;          # a silent PostgreSQL: heao_pg_query_timeout 5 s
 my $RECOVERY = 3;           # seconds after the backend is back
 my $WORKERS = 2;
 my $POOL = 4;
@@ -63,12 +66,23 @@ sub mixed {
 }
 
 
+# browse answers cached in Redis (V1) would still be served: drop them,
+# so that the browses need PostgreSQL while it is away
+sub drop_browses {
+    HeaoTest::redis('EVAL', "for _, k in ipairs(redis.call('KEYS', "
+                    . "'heao:b:*')) do redis.call('DEL', k) end", '0');
+}
+
+
 sub check_run {
-    my ($what, $back, $answers) = @_;
+    my ($what, $back, $answers, $prompt) = @_;
     my @a = @$answers;
+
+    $prompt //= $PROMPT;
+
     my @odd = grep { $_->[2] != 200 && $_->[2] != 503 } @a;
     my @busy = grep { $_->[2] == 503 } @a;
-    my @slow = grep { $_->[3] > $PROMPT } @a;
+    my @slow = grep { $_->[3] > $prompt } @a;
     my @late = grep { $_->[1] > $back + $RECOVERY } @a;
 
     cmp_ok(scalar @a, '>', 100, "R2 $what: the load ran (" . @a
@@ -79,7 +93,7 @@ sub check_run {
     is(scalar(grep { $_->[4] ne '5'
                      || $_->[5] !~ /^\{"error":"unavailable"/ } @busy), 0,
        "R2 $what: each 503 is the JSON unavailable with Retry-After: 5");
-    is(scalar @slow, 0, "R2 $what: every answer within $PROMPT s")
+    is(scalar @slow, 0, "R2 $what: every answer within $prompt s")
         or diag(join "\n", map { "$_->[2] $_->[3] s" } @slow[0 .. 2]);
     cmp_ok(scalar @late, ">", 10, "R2 $what: requests ran after the return")
         or diag("back at $back, last request at "
@@ -125,10 +139,7 @@ my $restarted;
     sleep $RECOVERY + 2;
     pg_ctl('stop');
 
-    # browse answers cached in Redis (V1) would still be served: drop
-    # them, so that the browses need PostgreSQL while it is away
-    HeaoTest::redis('EVAL', "for _, k in ipairs(redis.call('KEYS', "
-                    . "'heao:b:*')) do redis.call('DEL', k) end", '0');
+    drop_browses();
     sleep 30;
     pg_ctl('start');
     $back = time();
@@ -146,6 +157,41 @@ is(scalar(grep { $_->[2] != 200 } @after_restart), 0,
 check_run('PostgreSQL stopped 30 s', $back, \@a);
 cmp_ok(pg_backends(), '<=', $WORKERS * $POOL,
        'R2 no more PostgreSQL connections than a pool a worker');
+
+# Redis, then PostgreSQL, silent: frozen at 1.5 s for 5 s (PostgreSQL 8 s,
+# past its query timeout), load 4.5 s more
+for my $frozen (['Redis', \&redis_stall, \&redis_clients, $WORKERS, 5,
+                 $PROMPT],
+                ['PostgreSQL', \&pg_stall, \&pg_backends, $WORKERS * $POOL,
+                 8, $PG_PROMPT])
+{
+    my ($name, $stall, $count, $most, $seconds, $prompt) = @$frozen;
+
+    sessions($FIRST + 2 * $CLIENTS * $PER_CLIENT);
+
+    @a = load($CLIENTS, $RECOVERY + 1.5, \&mixed, sub {
+        sleep 1.5;
+        $stall->(1);
+        drop_browses() if $name eq 'PostgreSQL';
+        sleep $seconds;
+        $stall->(0);
+        $back = time();
+    });
+
+    check_run("$name frozen $seconds s", $back, \@a, $prompt);
+
+    # connections the module gave up while it was frozen end as the
+    # backend reads their close
+    my $n;
+
+    for (1 .. 50) {
+        $n = $count->();
+        last if $n <= $most;
+        sleep 0.1;
+    }
+
+    cmp_ok($n, '<=', $most, "R2 $name frozen: no connection leaked");
+}
 
 my $log = error_log_since($from);
 unlike($log, qr/\[(alert|crit|emerg)\]/, 'R2 no alert in the error log');

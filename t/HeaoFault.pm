@@ -17,7 +17,7 @@ use HeaoTest;
 
 our @EXPORT = qw(request load portal_dir nginx_master nginx_workers
                  wait_old_workers pg_backends redis_clients stack
-                 pg_ctl redis_kill redis_start
+                 pg_ctl redis_kill redis_start redis_stall pg_stall
                  save_request first_save error_log_since log_size
                  saves_missing);
 
@@ -266,12 +266,49 @@ sub redis_start {
 }
 
 
+sub first_line {
+    my ($file) = @_;
+
+    open(my $fh, '<', $file) or die "$file: $!\n";
+    my $line = <$fh>;
+    close $fh;
+    chomp $line;
+
+    return $line;
+}
+
+
+# Redis frozen (1) or thawed (0) with SIGSTOP and SIGCONT: the kernel
+# still accepts its connections, and nothing answers on them
+sub redis_stall {
+    my ($on) = @_;
+    my $pid = first_line(portal_dir() . '/redis/redis.pid');
+
+    kill $on ? 'STOP' : 'CONT', $pid or die "signal redis $pid: $!\n";
+}
+
+
+# PostgreSQL frozen or thawed the same way: the postmaster, which would
+# fork for new connections, and every process it started
+sub pg_stall {
+    my ($on) = @_;
+    my $postmaster = first_line(portal_dir() . '/pg/postmaster.pid');
+    my @children = split ' ', `pgrep -P $postmaster`;
+
+    if ($on) {
+        kill 'STOP', $postmaster or die "signal postgres $postmaster: $!\n";
+        kill 'STOP', @children;
+
+    } else {
+        kill 'CONT', @children;
+        kill 'CONT', $postmaster or die "signal postgres $postmaster: $!\n";
+    }
+}
+
+
 # Redis alone, as a crash: SIGKILL
 sub redis_kill {
-    open(my $fh, '<', portal_dir() . '/redis/redis.pid') or die "redis pid\n";
-    my $pid = <$fh>;
-    close $fh;
-    chomp $pid;
+    my $pid = first_line(portal_dir() . '/redis/redis.pid');
 
     kill 'KILL', $pid or die "kill redis $pid: $!\n";
 
