@@ -15,83 +15,30 @@
 // failure.
 
 import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+    ACTION_TIMEOUT_MS, ARTIFACTS, BASE, DESKTOP, LAUNCH, check, finish, psql,
+    report, shot, watch
+} from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = resolve(HERE, '../artifacts');
-const BASE = (process.env.BASE_URL || '').replace(/\/?$/, '/');
 const EXAM_NO = process.env.EXAM_NO || '';
 const ID_NO = process.env.ID_NO || '';
 const NAME = process.env.NAME || '';
 const PHONE = process.env.PHONE || '';
 const REG_SERIAL = process.env.REG_SERIAL || '';
 const PASSWORD = process.env.PASSWORD || '';
-const PG_PORT = process.env.PG_PORT || '15433';
 const NEW_PASSWORD = 'Journey#2021a';
 const NEW_PHONE = '13700000' + EXAM_NO.slice(-3);
-const ACTION_TIMEOUT_MS = 10000;
-const DESKTOP = { width: 1280, height: 900 };
-
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
-                     '--no-first-run', '--disable-background-networking',
-                     '--disable-component-update', '--disable-sync'];
-
-let n = 0;
-let passed = 0;
-let failed = 0;
-
-function report(good, title, detail) {
-    n++;
-
-    if (good) {
-        passed++;
-        console.log(`ok ${n} - ${title}`);
-
-    } else {
-        failed++;
-        console.log(`not ok ${n} - ${title}`);
-
-        if (detail) {
-            console.log(String(detail).split('\n').slice(0, 6)
-                        .map((l) => '#   ' + l).join('\n'));
-        }
-    }
-
-    return good;
-}
-
-async function check(title, fn) {
-    try {
-        const r = await fn();
-        return report(r !== false, title);
-
-    } catch (e) {
-        return report(false, title, e && e.message ? e.message : e);
-    }
-}
-
-function contains(text, part, what) {
-    if (!text.includes(part)) {
-        throw new Error(`${what}: ${JSON.stringify(part)} not in `
-                        + JSON.stringify(text.slice(0, 300)));
-    }
-}
-
 // the code of the newest code row of the candidate (to a number, or to
 // the phone on file), as the SMS would carry it
 function lastCode(to) {
     const where = to ? `payload->>'phone' = '${to}'`
                      : `payload->>'phone' is null`;
-    const out = execFileSync('psql', ['-X', '-qtA', '-h', '127.0.0.1',
-        '-p', PG_PORT, '-U', 'heao', '-d', 'heao', '-c',
-        `select payload->>'code' from heao.outbox o join heao.candidate c
-          on c.id = o.candidate_id where c.exam_no = '${EXAM_NO}'
-          and o.kind = 'code' and ${where} order by o.id desc limit 1`]);
 
-    return String(out).trim();
+    return psql(`select payload->>'code' from heao.outbox o
+        join heao.candidate c on c.id = o.candidate_id
+        where c.exam_no = '${EXAM_NO}' and o.kind = 'code' and ${where}
+        order by o.id desc limit 1`);
 }
 
 async function waitText(page, sel, part) {
@@ -106,23 +53,13 @@ async function main() {
 
     mkdirSync(ARTIFACTS, { recursive: true });
 
-    const browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-        args: LAUNCH_ARGS,
-    });
+    const browser = await chromium.launch(LAUNCH);
     const context = await browser.newContext({ viewport: DESKTOP,
                                                locale: 'zh-CN' });
     const page = await context.newPage();
 
     page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-    page.on('console', (msg) => {
-        if (msg.type() === 'error'
-            && !/^Failed to load resource/.test(msg.text()))
-        {
-            problems.push('console: ' + msg.text());
-        }
-    });
+    watch(page, problems);
 
     await check('A7 the login page links to the recovery page', async () => {
         await page.goto(BASE + 'index.html');
@@ -171,8 +108,7 @@ async function main() {
         await page.fill('#proof', lastCode());
         await page.click('#proof-btn');
         await waitText(page, '#reset-status', '密码已重置');
-        await page.screenshot({ path: join(ARTIFACTS, 'accounts-reset.png'),
-                                fullPage: true });
+        await shot(page, 'accounts-reset.png');
     });
 
     await check('A8 A1 the new password logs in', async () => {
@@ -216,8 +152,7 @@ async function main() {
         await page.click('#phone-form button[type="submit"]');
         await waitText(page, '#phone-status',
                        NEW_PHONE.slice(0, 3) + '****' + NEW_PHONE.slice(7));
-        await page.screenshot({ path: join(ARTIFACTS, 'accounts-phone.png'),
-                                fullPage: true });
+        await shot(page, 'accounts-phone.png');
     });
 
     await check('A11 the WeChat binding shows its QR code', async () => {
@@ -246,5 +181,4 @@ try {
     report(false, 'the journey ran to its end', e && e.stack ? e.stack : e);
 }
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish({ plan: false });

@@ -18,123 +18,35 @@
 // candidates are reset here (psql, redis-cli).  Screenshots and the PDF
 // go to t/artifacts/.  Prints TAP; exits 1 on any failure.
 
-import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import {
+    ACTION_TIMEOUT_MS, ARTIFACTS, BASE, DESKTOP, PHONE, candidate, check,
+    contains, crashed, equal, finish, launch, login, newPage, noProblems,
+    psql, report, reset, shot, watch, who
+} from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const TOP = resolve(HERE, '../..');
-const ARTIFACTS = resolve(HERE, '../artifacts');
-const BASE = (process.env.BASE_URL || '').replace(/\/?$/, '/');
-const PG_PORT = process.env.PG_PORT || '15433';
-const REDIS_PORT = process.env.REDIS_PORT || '16380';
-const ACTION_TIMEOUT_MS = 10000;
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 375, height: 812 };
 const TOTP_KEY = '3132333435363738393031323334353637383930';
 const VERIFY_INFO = '中原大地';
 const DIRECTED = { inst: '6015', majors: ['16'] };    // 免费医学定向
 const ORDINARY = { inst: '1105', majors: ['07', '11'] };
 const GROUP_10 = ['1A', '1B', '1C', '1D', '1E', '1T', '1Y'];
 
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
-                     '--no-first-run', '--disable-background-networking',
-                     '--disable-component-update', '--disable-sync'];
+// what reset() clears, and what an earlier run gave 1801 to show: a
+// score, an evaluation, an archive change, a dynamic password, abandon
+// codes
+function clean(c) {
+    const w = who(c);
 
-let n = 0;
-let passed = 0;
-let failed = 0;
-
-function report(good, title, detail) {
-    n++;
-
-    if (good) {
-        passed++;
-        console.log(`ok ${n} - ${title}`);
-
-    } else {
-        failed++;
-        console.log(`not ok ${n} - ${title}`);
-
-        if (detail) {
-            console.log(String(detail).split('\n').slice(0, 6)
-                        .map((l) => '#   ' + l).join('\n'));
-        }
-    }
-
-    return good;
-}
-
-async function check(title, fn) {
-    try {
-        const r = await fn();
-        return report(r !== false, title);
-
-    } catch (e) {
-        return report(false, title, e && e.message ? e.message : e);
-    }
-}
-
-function equal(got, want, what) {
-    if (got !== want) {
-        throw new Error(`${what}: got ${JSON.stringify(got)}, `
-                        + `want ${JSON.stringify(want)}`);
-    }
-}
-
-function contains(text, part, what) {
-    if (!text.includes(part)) {
-        throw new Error(`${what}: ${JSON.stringify(part)} not in `
-                        + JSON.stringify(text.slice(0, 300)));
-    }
-}
-
-function psql(sql) {
-    return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v',
-                                 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
-                                 '-p', PG_PORT, '-U', 'heao', '-d', 'heao',
-                                 '-c', sql],
-                        { encoding: 'utf8' }).trim();
-}
-
-function candidate(t) {
-    const out = execFileSync(join(TOP, 'tools/gen-demo'),
-                             ['--test-candidate', String(t)],
-                             { encoding: 'utf8' }).trim().split(' ');
-
-    return { t, exam_no: out[0], id_no: out[1], password: out[2],
-             name: out[3] };
-}
-
-// clears what an earlier run left, and gives 1801 a score, an evaluation
-// and an archive change to show
-function reset(c) {
-    const who = '(select id from heao.candidate'
-                + ` where exam_no = '${c.exam_no}')`;
-
-    c.id = psql(`begin;
-        set local heao.purge = on;
-        delete from heao.outbox where candidate_id = ${who};
-        delete from heao.mailbox where candidate_id = ${who};
-        delete from heao.group_state where candidate_id = ${who};
-        delete from heao.save_history where candidate_id = ${who};
-        delete from heao.exam_score where candidate_id = ${who};
-        delete from heao.evaluation where candidate_id = ${who};
-        delete from heao.integrity_record where candidate_id = ${who};
-        delete from heao.archive_event where candidate_id = ${who};
+    reset(c, `delete from heao.exam_score where candidate_id = ${w};
+        delete from heao.evaluation where candidate_id = ${w};
+        delete from heao.integrity_record where candidate_id = ${w};
+        delete from heao.archive_event where candidate_id = ${w};
         update heao.candidate set totp_secret = null, totp_bound_at = null
-         where id = ${who};
-        commit;
-        select ${who};`).split('\n').pop();
-    execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', REDIS_PORT, 'DEL',
-                               `heao:b:${c.id}`, `heao:ab:${c.id}`,
-                               `heao:tu:${c.id}`,
-                               `heao:vc:abandon:${c.id}`,
-                               `heao:vs:abandon:${c.id}`,
-                               `heao:lf:e:${c.exam_no}`]);
+         where id = ${w};`,
+          ['heao:vc:abandon:', 'heao:vs:abandon:']);
 }
 
 function totp(hexKey) {
@@ -152,35 +64,12 @@ function totp(hexKey) {
            .padStart(8, '0');
 }
 
-function watch(page, problems) {
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-    page.on('console', (msg) => {
-        const text = msg.text();
+// a page of its own with c logged in
+async function loggedIn(browser, c, problems, viewport) {
+    const { context, page } = await newPage(browser, viewport || DESKTOP,
+                                            problems);
 
-        if (msg.type() === 'error' && !/^Failed to load resource/.test(text)) {
-            problems.push('console: ' + text);
-        }
-    });
-}
-
-async function shot(page, name) {
-    await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
-}
-
-async function login(browser, c, problems, viewport) {
-    const context = await browser.newContext({ viewport: viewport || DESKTOP,
-                                               locale: 'zh-CN',
-                                               timezoneId: 'Asia/Shanghai' });
-    const page = await context.newPage();
-
-    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    watch(page, problems);
-    await page.goto(BASE + 'index.html');
-    await page.fill('#exam_no', c.exam_no);
-    await page.fill('#id_no', c.id_no);
-    await page.fill('#password', c.password);
-    await page.click('#login-btn');
-    await page.waitForURL(/home\.html/);
+    await login(page, c);
 
     return { context, page };
 }
@@ -207,7 +96,7 @@ function pdfText(path) {
 }
 
 async function directed(browser, c, problems) {
-    const { context, page } = await login(browser, c, problems);
+    const { context, page } = await loggedIn(browser, c, problems);
     let saved = null;
     const names = {};
 
@@ -362,7 +251,7 @@ async function verifyInfo(browser, c, problems) {
     psql('update heao.candidate set phone = null, wechat_openid = null'
          + ` where id = ${c.id}`);
 
-    const { context, page } = await login(browser, c, problems);
+    const { context, page } = await loggedIn(browser, c, problems);
 
     await check('I5 without a dynamic password the figures are refused',
                 async () => {
@@ -419,7 +308,7 @@ async function smsCode(browser, c, problems) {
     psql(`update heao.candidate set phone = '${phone}', wechat_openid = null`
          + ` where id = ${c.id}`);
 
-    const { context, page } = await login(browser, c, problems);
+    const { context, page } = await loggedIn(browser, c, problems);
 
     await check('V3 A8 with a phone on file the abandon asks for a code '
                 + 'sent by SMS to the masked number', async () => {
@@ -490,7 +379,7 @@ async function phone(browser, c, problems) {
     psql('update heao.candidate set totp_secret = null,'
          + ` totp_bound_at = null where id = ${c.id}`);
 
-    const { context, page } = await login(browser, c, problems, PHONE);
+    const { context, page } = await loggedIn(browser, c, problems, PHONE);
 
     for (const [path, sel] of [['history.html', '#save-list'],
                                ['mailbox.html', '#mail-list'],
@@ -549,9 +438,9 @@ async function main() {
         report(false, 'environment', 'set BASE_URL');
 
     } else {
-        reset(c1);
-        reset(c0);
-        reset(c5);
+        clean(c1);
+        clean(c0);
+        clean(c5);
         psql(`insert into heao.exam_score (candidate_id, subjects, total,
                                            rank)
               values (${c1.id}, '[{"name": "语文", "score": 120},
@@ -569,14 +458,7 @@ async function main() {
               values (${c1.id}, '已投档', '11', '1105', '北京大学',
                       'after.mjs')`);
 
-        browser = await chromium.launch({
-            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-            headless: true,
-            args: LAUNCH_ARGS
-        }).catch((e) => {
-            report(false, 'chromium starts', e.message);
-            return null;
-        });
+        browser = await launch();
     }
 
     if (browser) {
@@ -586,22 +468,14 @@ async function main() {
             await verifyInfo(browser, c0, problems);
             await smsCode(browser, c5, problems);
             await entry(browser, problems);
-            report(problems.length === 0,
-                   'no script error and no CSP refusal on any page',
-                   problems.join('\n'));
+            noProblems(problems);
 
         } finally {
             await browser.close();
         }
     }
 
-    console.log(`1..${n}`);
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
+    finish();
 }
 
-main().catch((e) => {
-    console.log('not ok - unexpected: ' + (e && e.stack ? e.stack : e));
-    console.log(`${passed} passed, ${failed + 1} failed`);
-    process.exit(1);
-});
+main().catch(crashed);

@@ -21,80 +21,23 @@
 // Screenshots go to t/artifacts/.  Prints TAP; the last line is
 // "N passed, M failed"; exits 1 on any failure.
 
-import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+    ARTIFACTS, BASE, DESKTOP, PHONE, check, contains, crashed, equal, finish,
+    launch, newPage, noProblems, noSideScroll, report, shot
+} from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = resolve(HERE, '../artifacts');
-const BASE = (process.env.BASE_URL || '').replace(/\/?$/, '/');
 const EXAM_NO = process.env.EXAM_NO || '';
 const ID_NO = process.env.ID_NO || '';
 const PASSWORD = process.env.PASSWORD || '';
+// not lib.mjs's: no default, the run must say where the answers are
 const REDIS_PORT = process.env.REDIS_PORT || '';
 const CAPTCHA_ON = (process.env.CAPTCHA || 'on') !== 'off';
-const ACTION_TIMEOUT_MS = 10000;
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 900 };
 const TOLERANCE = 4;                    // image pixels, as the server's
 const WRONG_BY = 60;                    // a miss well past the tolerance
 const TICKET_LIFE_MS = 120 * 1000;
 const TICKET_RE = /^[A-Za-z0-9_-]{22}$/;
-
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
-                     '--no-first-run', '--disable-background-networking',
-                     '--disable-component-update', '--disable-sync'];
-
-let n = 0;
-let passed = 0;
-let failed = 0;
-
-function report(good, title, detail) {
-    n++;
-
-    if (good) {
-        passed++;
-        console.log(`ok ${n} - ${title}`);
-
-    } else {
-        failed++;
-        console.log(`not ok ${n} - ${title}`);
-
-        if (detail) {
-            console.log(String(detail).split('\n').slice(0, 6)
-                        .map((l) => '#   ' + l).join('\n'));
-        }
-    }
-
-    return good;
-}
-
-// one labelled check: fn throws or returns false to fail
-async function check(title, fn) {
-    try {
-        const r = await fn();
-        return report(r !== false, title);
-
-    } catch (e) {
-        return report(false, title, e && e.message ? e.message : e);
-    }
-}
-
-function equal(got, want, what) {
-    if (got !== want) {
-        throw new Error(`${what}: got ${JSON.stringify(got)}, `
-                        + `want ${JSON.stringify(want)}`);
-    }
-}
-
-function contains(text, part, what) {
-    if (!text.includes(part)) {
-        throw new Error(`${what}: ${JSON.stringify(part)} not in `
-                        + JSON.stringify(text.slice(0, 300)));
-    }
-}
 
 function near(got, want, within, what) {
     if (!(Math.abs(got - want) <= within)) {
@@ -114,50 +57,6 @@ function answer(id) {
     }
 
     return Number(v);
-}
-
-async function shot(page, name, selector) {
-    if (selector) {
-        await page.locator(selector).screenshot({
-            path: join(ARTIFACTS, name) });
-
-    } else {
-        await page.screenshot({ path: join(ARTIFACTS, name),
-                                fullPage: true });
-    }
-}
-
-async function noSideScroll(page) {
-    const [sw, iw] = await page.evaluate(() => [
-        document.documentElement.scrollWidth, window.innerWidth]);
-
-    if (sw > iw) {
-        throw new Error(`page is ${sw}px wide in a ${iw}px window`);
-    }
-}
-
-// problems the page itself reports: script errors, CSP refusals
-function watch(page, problems) {
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-    page.on('console', (msg) => {
-        const text = msg.text();
-
-        if (msg.type() === 'error' && !/^Failed to load resource/.test(text)) {
-            problems.push('console: ' + text);
-        }
-    });
-}
-
-async function newPage(browser, viewport, problems, extra) {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN',
-                                               timezoneId: 'Asia/Shanghai',
-                                               ...extra });
-    const page = await context.newPage();
-
-    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    watch(page, problems);
-
-    return { context, page };
 }
 
 // matches a request, or the answer to one, to POST path
@@ -707,15 +606,7 @@ async function main() {
                'set BASE_URL, EXAM_NO, ID_NO, PASSWORD, REDIS_PORT');
 
     } else {
-        // launch() starts from a fresh temporary profile every time
-        browser = await chromium.launch({
-            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-            headless: true,
-            args: LAUNCH_ARGS
-        }).catch((e) => {
-            report(false, 'chromium starts', e.message);
-            return null;
-        });
+        browser = await launch();
     }
 
     if (browser) {
@@ -724,22 +615,14 @@ async function main() {
             await phoneKeyboard(browser, problems);
             await phoneTouch(browser, problems);
             await lapses(browser, problems);
-            report(problems.length === 0,
-                   'no script error and no CSP refusal on any page',
-                   problems.join('\n'));
+            noProblems(problems);
 
         } finally {
             await browser.close();
         }
     }
 
-    console.log(`1..${n}`);
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
+    finish();
 }
 
-main().catch((e) => {
-    console.log('not ok - unexpected: ' + (e && e.stack ? e.stack : e));
-    console.log(`${passed} passed, ${failed + 1} failed`);
-    process.exit(1);
-});
+main().catch(crashed);

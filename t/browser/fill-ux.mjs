@@ -17,166 +17,25 @@
 // REDIS_PORT; CHROMIUM optional.  Screenshots go to t/artifacts/ux-*.png.
 // Prints TAP; exits 1 on any failure.
 
-import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import {
+    ARTIFACTS, BASE, SMALL_PHONE, batchOf, candidate, check, contains,
+    crashed, equal, finish, injectAxe, launch, login, newStrictPage, report,
+    reset, setDetailLines, shot, typeCode, waitName
+} from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const TOP = resolve(HERE, '../..');
-const ARTIFACTS = resolve(HERE, '../artifacts');
-const BASE = (process.env.BASE_URL || '').replace(/\/?$/, '/');
-const PG_PORT = process.env.PG_PORT || '15433';
-const REDIS_PORT = process.env.REDIS_PORT || '16380';
-const ACTION_TIMEOUT_MS = 10000;
-const PHONE = { width: 375, height: 667 };
 const BATCH_NAME = '本科一批';
 const INST = '1105';
 const MAJORS = ['07', '11'];
 // the field paths of the dry run's errors, as the fill page reads them
 const FIELD_RE = new RegExp('^sections\\[(\\d+)\\]\\.slots\\[(\\d+)\\]'
     + '(?:\\.(institution|adjust|majors\\[(\\d+)\\]))?$');
-const AXE = readFileSync(join(TOP, 'node_modules/axe-core/axe.min.js'),
-                         'utf8');
 
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
-                     '--no-first-run', '--disable-background-networking',
-                     '--disable-component-update', '--disable-sync'];
-
-let n = 0;
-let passed = 0;
-let failed = 0;
-
-function report(good, title, detail) {
-    n++;
-
-    if (good) {
-        passed++;
-        console.log(`ok ${n} - ${title}`);
-
-    } else {
-        failed++;
-        console.log(`not ok ${n} - ${title}`);
-
-        if (detail) {
-            console.log(String(detail).split('\n').slice(0, 12)
-                        .map((l) => '#   ' + l).join('\n'));
-        }
-    }
-
-    return good;
-}
-
-async function check(title, fn) {
-    try {
-        const r = await fn();
-        return report(r !== false, title);
-
-    } catch (e) {
-        return report(false, title, e && e.message ? e.message : e);
-    }
-}
-
-function equal(got, want, what) {
-    if (got !== want) {
-        throw new Error(`${what}: got ${JSON.stringify(got)}, `
-                        + `want ${JSON.stringify(want)}`);
-    }
-}
-
-function contains(text, part, what) {
-    if (!text.includes(part)) {
-        throw new Error(`${what}: ${JSON.stringify(part)} not in `
-                        + JSON.stringify(text.slice(0, 300)));
-    }
-}
-
-function psql(sql) {
-    return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v',
-                                 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
-                                 '-p', PG_PORT, '-U', 'heao', '-d', 'heao',
-                                 '-c', sql],
-                        { encoding: 'utf8' }).trim();
-}
-
-function candidate(t) {
-    const out = execFileSync(join(TOP, 'tools/gen-demo'),
-                             ['--test-candidate', String(t)],
-                             { encoding: 'utf8' }).trim().split(' ');
-
-    return { t, exam_no: out[0], id_no: out[1], password: out[2] };
-}
-
-// clears what an earlier run left: saves, messages, the browse cache
-function reset(c) {
-    const who = '(select id from heao.candidate'
-                + ` where exam_no = '${c.exam_no}')`;
-
-    c.id = psql(`begin;
-        set local heao.purge = on;
-        delete from heao.outbox where candidate_id = ${who};
-        delete from heao.mailbox where candidate_id = ${who};
-        delete from heao.group_state where candidate_id = ${who};
-        delete from heao.save_history where candidate_id = ${who};
-        commit;
-        select ${who};`).split('\n').pop();
-    execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', REDIS_PORT, 'DEL',
-                               `heao:b:${c.id}`, `heao:ab:${c.id}`,
-                               `heao:tu:${c.id}`,
-                               `heao:lf:e:${c.exam_no}`]);
-}
-
-async function shot(page, name) {
-    await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
-}
-
-// what the page reports and what it asks for, kept per page
-function watch(page, base) {
-    const seen = { problems: [], foreign: [] };
-
-    page.on('pageerror', (e) => seen.problems.push('pageerror: '
-                                                   + e.message));
-    // an API answering 401 or 404 is the page's normal business (the
-    // login probe, a batch without a pledge); a missing file is not
-    page.on('console', (msg) => {
-        const from = (msg.location() || {}).url || '';
-
-        if (msg.type() === 'error'
-            && !(/^Failed to load resource/.test(msg.text())
-                 && from.startsWith(base.origin + '/api/')))
-        {
-            seen.problems.push('console: ' + msg.text() + ' ' + from);
-        }
-    });
-    page.on('request', (req) => {
-        const u = new URL(req.url());
-
-        if (!/^(data|blob|about):$/.test(u.protocol)
-            && u.origin !== base.origin)
-        {
-            seen.foreign.push(req.url());
-        }
-    });
-
-    return seen;
-}
-
-async function newPage(browser) {
-    const context = await browser.newContext({ viewport: PHONE,
-                                               locale: 'zh-CN',
-                                               timezoneId: 'Asia/Shanghai' });
-    const page = await context.newPage();
-
-    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-
-    return { context, page, seen: watch(page, new URL(BASE)) };
-}
+// 12 lines of a failure's detail, not 6: a page's errors come in lists
+setDetailLines(12);
 
 async function contrast(page) {
-    if (!await page.evaluate(() => typeof window.axe === 'object')) {
-        await page.evaluate(AXE);
-    }
+    await injectAxe(page);
 
     const bad = await page.evaluate(async () => {
         const r = await window.axe.run(document, {
@@ -192,30 +51,6 @@ async function contrast(page) {
     if (bad.length) {
         throw new Error('contrast: ' + bad.join('\n'));
     }
-}
-
-async function batchOf() {
-    const res = await fetch(BASE + 'api/batches');
-    const data = await res.json();
-    const b = (data.batches || []).find((x) => x.name === BATCH_NAME);
-
-    if (!b || !b.open) {
-        throw new Error(`${BATCH_NAME} is not an open batch`);
-    }
-
-    return b;
-}
-
-async function typeCode(page, sel, value) {
-    await page.fill(sel, '');
-    await page.type(sel, value);
-}
-
-async function waitName(page, sel, want) {
-    await page.waitForFunction(([s, w]) => {
-        const o = document.querySelector(s);
-        return o && o.textContent.trim().startsWith(w);
-    }, [sel + '-name', want]);
 }
 
 // the slot's institution, majors and adjustment as the form holds them
@@ -249,19 +84,15 @@ async function answerDialog(page, button) {
 }
 
 async function ux(browser, c, batch, inst) {
-    const { context, page, seen } = await newPage(browser);
+    const { context, page, seen } = await newStrictPage(browser,
+                                                        SMALL_PHONE);
     const last = batch.shape.sections[0].slots - 1;
     const full = `${INST}|${MAJORS[0]}|${MAJORS[1]}|agree`;
 
     // the page's clock runs from now and can be moved on
     await context.clock.install();
 
-    await page.goto(BASE + 'index.html');
-    await page.fill('#exam_no', c.exam_no);
-    await page.fill('#id_no', c.id_no);
-    await page.fill('#password', c.password);
-    await page.click('#login-btn');
-    await page.waitForURL(/home\.html/);
+    await login(page, c);
     await page.goto(BASE + 'notice.html?batch='
                     + encodeURIComponent(batch.code));
     await page.check('#accept');
@@ -465,21 +296,14 @@ async function main() {
     } else if (await check(`${BATCH_NAME} is open with ${INST}; candidate `
                            + '1902 reset', async () => {
                                reset(c);
-                               batch = await batchOf();
+                               batch = await batchOf(BATCH_NAME);
                                const r = await fetch(BASE + 'api/catalog/'
                                    + `${batch.code}/${INST}`);
                                equal(r.status, 200, 'catalog');
                                inst = await r.json();
                            }))
     {
-        browser = await chromium.launch({
-            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-            headless: true,
-            args: LAUNCH_ARGS
-        }).catch((e) => {
-            report(false, 'chromium starts', e.message);
-            return null;
-        });
+        browser = await launch();
     }
 
     if (browser) {
@@ -491,13 +315,7 @@ async function main() {
         }
     }
 
-    console.log(`1..${n}`);
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
+    finish();
 }
 
-main().catch((e) => {
-    console.log('not ok - unexpected: ' + (e && e.stack ? e.stack : e));
-    console.log(`${passed} passed, ${failed + 1} failed`);
-    process.exit(1);
-});
+main().catch(crashed);

@@ -16,23 +16,19 @@
 // Screenshots go to t/artifacts/.  Prints TAP; the last line is
 // "N passed, M failed"; exits 1 on any failure.
 
-import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+    ARTIFACTS, BASE, DESKTOP, PHONE, check, contains, crashed, equal,
+    finish, launch, newPage, noProblems, noSideScroll, report, shot,
+    typeCode, waitName
+} from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = resolve(HERE, '../artifacts');
-const BASE = (process.env.BASE_URL || '').replace(/\/?$/, '/');
 const EXAM_NO = process.env.EXAM_NO || '';
 const ID_NO = process.env.ID_NO || '';
 const PASSWORD = process.env.PASSWORD || '';
 const BATCH_NAME = process.env.BATCH_NAME || '本科一批';
 const FIRST_INST = '1105';
 const FIRST_MAJORS = ['07', '11', '04'];
-const ACTION_TIMEOUT_MS = 10000;
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 900 };
 const TIME_RE = /\d{4}年\d{2}月\d{2}日 \d{2}:\d{2}:\d{2}/;
 
 // Henan institution codes of the 2017 catalog after 1105: tried in turn
@@ -44,98 +40,9 @@ const PROBE = ['1110', '1115', '1120', '1125', '1130', '1135', '1140', '1145',
                '1270', '1275', '1280', '1285', '1290', '1295', '1300', '1106',
                '1113', '1121', '1131'];
 
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
-                     '--no-first-run', '--disable-background-networking',
-                     '--disable-component-update', '--disable-sync'];
-
-let n = 0;
-let passed = 0;
-let failed = 0;
-
-function report(good, title, detail) {
-    n++;
-
-    if (good) {
-        passed++;
-        console.log(`ok ${n} - ${title}`);
-
-    } else {
-        failed++;
-        console.log(`not ok ${n} - ${title}`);
-
-        if (detail) {
-            console.log(String(detail).split('\n').slice(0, 6)
-                        .map((l) => '#   ' + l).join('\n'));
-        }
-    }
-
-    return good;
-}
-
-// one labelled check: fn throws or returns false to fail
-async function check(title, fn) {
-    try {
-        const r = await fn();
-        return report(r !== false, title);
-
-    } catch (e) {
-        return report(false, title, e && e.message ? e.message : e);
-    }
-}
-
-function equal(got, want, what) {
-    if (got !== want) {
-        throw new Error(`${what}: got ${JSON.stringify(got)}, `
-                        + `want ${JSON.stringify(want)}`);
-    }
-}
-
-function contains(text, part, what) {
-    if (!text.includes(part)) {
-        throw new Error(`${what}: ${JSON.stringify(part)} not in `
-                        + JSON.stringify(text.slice(0, 300)));
-    }
-}
-
 async function getJson(path) {
     const res = await fetch(BASE + path.replace(/^\//, ''));
     return { status: res.status, data: await res.json().catch(() => ({})) };
-}
-
-async function shot(page, name) {
-    await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
-}
-
-async function noSideScroll(page) {
-    const [sw, iw] = await page.evaluate(() => [
-        document.documentElement.scrollWidth, window.innerWidth]);
-
-    if (sw > iw) {
-        throw new Error(`page is ${sw}px wide in a ${iw}px window`);
-    }
-}
-
-// problems the page itself reports: script errors, CSP refusals
-function watch(page, problems) {
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-    page.on('console', (msg) => {
-        const text = msg.text();
-
-        if (msg.type() === 'error' && !/^Failed to load resource/.test(text)) {
-            problems.push('console: ' + text);
-        }
-    });
-}
-
-async function newPage(browser, viewport, problems) {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN',
-                                               timezoneId: 'Asia/Shanghai' });
-    const page = await context.newPage();
-
-    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    watch(page, problems);
-
-    return { context, page };
 }
 
 // A1 by keyboard alone: type, Tab, type, Tab, type, Enter
@@ -159,11 +66,6 @@ async function openFill(page, batch) {
     await page.click('#agree');
 }
 
-async function typeCode(page, id, value) {
-    await page.fill(id, '');
-    await page.type(id, value);
-}
-
 // wait until the element's text holds part (pages fill in as answers come)
 async function waitText(page, sel, part) {
     await page.waitForFunction(([s, w]) => {
@@ -174,13 +76,6 @@ async function waitText(page, sel, part) {
 
 async function nameOf(page, id) {
     return (await page.textContent(id + '-name')).trim();
-}
-
-async function waitName(page, id, want) {
-    await page.waitForFunction(([sel, w]) => {
-        const o = document.querySelector(sel);
-        return o && o.textContent.trim().startsWith(w);
-    }, [id + '-name', want]);
 }
 
 // the batch to fill and three institutions of its catalog
@@ -557,15 +452,7 @@ async function main() {
                                p = await plan();
                            }))
     {
-        // launch() starts from a fresh temporary profile every time
-        browser = await chromium.launch({
-            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-            headless: true,
-            args: LAUNCH_ARGS
-        }).catch((e) => {
-            report(false, 'chromium starts', e.message);
-            return null;
-        });
+        browser = await launch();
     }
 
     if (browser) {
@@ -573,22 +460,14 @@ async function main() {
             await phoneFill(browser, p, problems);
             await desktopJourney(browser, p, problems);
             await phoneBrowse(browser, p, problems);
-            report(problems.length === 0,
-                   'no script error and no CSP refusal on any page',
-                   problems.join('\n'));
+            noProblems(problems);
 
         } finally {
             await browser.close();
         }
     }
 
-    console.log(`1..${n}`);
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
+    finish();
 }
 
-main().catch((e) => {
-    console.log('not ok - unexpected: ' + (e && e.stack ? e.stack : e));
-    console.log(`${passed} passed, ${failed + 1} failed`);
-    process.exit(1);
-});
+main().catch(crashed);

@@ -19,108 +19,48 @@
 // Prints TAP; the last line is "N passed, M failed"; exits 1 on any
 // failure.
 
-import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const TOP = resolve(HERE, '../..');
-const BASE = (process.env.BASE_URL || '').replace(/\/?$/, '/');
-const PG_PORT = process.env.PG_PORT || '15433';
-const ACTION_TIMEOUT_MS = 10000;
-const VIEWPORT = { width: 1280, height: 900 };
-
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
-                     '--no-first-run', '--disable-background-networking',
-                     '--disable-component-update', '--disable-sync'];
-
-let n = 0;
-let passed = 0;
-let failed = 0;
-
-function report(good, title, detail) {
-    n++;
-
-    if (good) {
-        passed++;
-        console.log(`ok ${n} - ${title}`);
-
-    } else {
-        failed++;
-        console.log(`not ok ${n} - ${title}`);
-
-        if (detail) {
-            console.log(String(detail).split('\n').slice(0, 6)
-                        .map((l) => '#   ' + l).join('\n'));
-        }
-    }
-
-    return good;
-}
-
-async function check(title, fn) {
-    try {
-        const r = await fn();
-        return report(r !== false, title);
-
-    } catch (e) {
-        return report(false, title, e && e.message ? e.message : e);
-    }
-}
-
-function equal(got, want, what) {
-    if (got !== want) {
-        throw new Error(`${what}: got ${JSON.stringify(got)}, `
-                        + `want ${JSON.stringify(want)}`);
-    }
-}
-
-function contains(text, part, what) {
-    if (!text.includes(part)) {
-        throw new Error(`${what}: ${JSON.stringify(part)} not in `
-                        + JSON.stringify(text.slice(0, 300)));
-    }
-}
-
-function psql(sql) {
-    return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v',
-                                 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
-                                 '-p', PG_PORT, '-U', 'heao', '-d', 'heao',
-                                 '-c', sql],
-                        { encoding: 'utf8',
-                          env: { ...process.env,
-                                 PGOPTIONS: '-c client_min_messages=warning' }
-                        }).trim();
-}
+import {
+    ACTION_TIMEOUT_MS, BASE, DESKTOP, candidate, check, contains, crashed,
+    equal, finish, launch, noProblems, psql, report, who
+} from './lib.mjs';
 
 // test candidate t of the demo year, of type ctype, with no save
-function candidate(t, ctype) {
-    const [examNo, idNo, password] = execFileSync(
-        resolve(TOP, 'tools/gen-demo'), ['--test-candidate', String(t)],
-        { encoding: 'utf8' }).trim().split(/\s+/);
-    const who = `(select id from heao.candidate where exam_no = '${examNo}')`;
+function ofType(t, ctype) {
+    const c = candidate(t);
+    const w = who(c);
 
     psql(`begin;
           set local heao.purge = on;
-          delete from heao.outbox where candidate_id = ${who};
-          delete from heao.mailbox where candidate_id = ${who};
-          delete from heao.group_state where candidate_id = ${who};
-          delete from heao.save_history where candidate_id = ${who};
+          delete from heao.outbox where candidate_id = ${w};
+          delete from heao.mailbox where candidate_id = ${w};
+          delete from heao.group_state where candidate_id = ${w};
+          delete from heao.save_history where candidate_id = ${w};
           update heao.candidate
              set ctype = '${ctype}', shixin = false, qualifications = '{}',
                  ethnicity = '汉族', language = '英语',
                  pw_office_set = false
-           where exam_no = '${examNo}';
+           where exam_no = '${c.exam_no}';
           commit;`);
 
-    return { examNo, idNo, password };
+    return c;
+}
+
+// a desktop page of its own; only script errors go to problems
+async function open(browser, problems) {
+    const context = await browser.newContext({ viewport: DESKTOP,
+                                               locale: 'zh-CN' });
+    const page = await context.newPage();
+
+    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+
+    return { context, page };
 }
 
 async function login(page, c) {
     await page.goto(BASE + 'index.html');
-    await page.fill('#exam_no', c.examNo);
-    await page.fill('#id_no', c.idNo);
+    await page.fill('#exam_no', c.exam_no);
+    await page.fill('#id_no', c.id_no);
     await page.fill('#password', c.password);
     await page.press('#password', 'Enter');
     await page.waitForURL(/home\.html/);
@@ -145,15 +85,10 @@ async function api(page, path) {
 }
 
 async function duikou(browser, problems) {
-    const c = candidate(1720, '对口');
-    const context = await browser.newContext({ viewport: VIEWPORT,
-                                               locale: 'zh-CN' });
-    const page = await context.newPage();
+    const c = ofType(1720, '对口');
+    const { context, page } = await open(browser, problems);
     let first = null;
     let major = null;
-
-    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
 
     await check('F18 对口本科: the fill page offers 选择院校 on '
                 + 'every slot',
@@ -244,14 +179,9 @@ async function duikou(browser, problems) {
 }
 
 async function zhuanshengben(browser, problems) {
-    const c = candidate(1721, '专升本');
-    const context = await browser.newContext({ viewport: VIEWPORT,
-                                               locale: 'zh-CN' });
-    const page = await context.newPage();
+    const c = ofType(1721, '专升本');
+    const { context, page } = await open(browser, problems);
     let first = null;
-
-    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
 
     await check('F18 专升本: an institution alone is chosen from the list',
                 async () => {
@@ -283,10 +213,8 @@ async function zhuanshengben(browser, problems) {
 }
 
 async function art(browser, problems) {
-    const c = candidate(1722, '艺术');
-    const context = await browser.newContext({ viewport: VIEWPORT,
-                                               locale: 'zh-CN' });
-    const page = await context.newPage();
+    const c = ofType(1722, '艺术');
+    const { context, page } = await open(browser, problems);
     const [inst, grouped, loose] = psql(`
         select g.inst_code || '|' || g.code || '|' || n.code
           from heao.major g join heao.major n using (batch_code, inst_code)
@@ -295,9 +223,6 @@ async function art(browser, problems) {
            and n.restrictions = '{}'
          order by g.inst_code, g.code, n.code limit 1`).split('|');
     const enabled = (id) => page.isEnabled(id);
-
-    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
 
     await check('F7 art: a major of a 专业组 is offered 专业调剂',
                 async () => {
@@ -339,14 +264,7 @@ async function main() {
         report(false, 'environment', 'set BASE_URL');
 
     } else {
-        browser = await chromium.launch({
-            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-            headless: true,
-            args: LAUNCH_ARGS
-        }).catch((e) => {
-            report(false, 'chromium starts', e.message);
-            return null;
-        });
+        browser = await launch();
     }
 
     if (browser) {
@@ -354,21 +272,14 @@ async function main() {
             await duikou(browser, problems);
             await zhuanshengben(browser, problems);
             await art(browser, problems);
-            report(problems.length === 0, 'no script error on any page',
-                   problems.join('\n'));
+            noProblems(problems, 'no script error on any page');
 
         } finally {
             await browser.close();
         }
     }
 
-    console.log(`1..${n}`);
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
+    finish();
 }
 
-main().catch((e) => {
-    console.log('not ok - unexpected: ' + (e && e.stack ? e.stack : e));
-    console.log(`${passed} passed, ${failed + 1} failed`);
-    process.exit(1);
-});
+main().catch(crashed);
