@@ -188,9 +188,11 @@ is(psql("select (detail -> 'old' ->> 'saves_used') || '>'"
         . " and subject = '$C[1772]{exam_no}'"),
    '3>1/county-wang', 'O4 the saves given back are audited');
 
-($rc) = admin('restore', $C[1772]{exam_no}, '11', 'saves', '--by', 'a',
-              '--why', 'b');
+($rc, $out) = admin_err('restore', $C[1772]{exam_no}, '11', 'saves', '--by',
+                        'a', '--why', 'b');
 is($rc, 2, 'O4 restore saves without a count is a usage error');
+like($out, qr/^tools\/heao-admin: .*^  heao-admin restore EXAM_NO BATCH saves N\|reopen/ms,
+     'O4 ... which prints the usage');
 ($rc) = admin('restore', $C[1773]{exam_no}, '11', 'saves', '1', '--by', 'a',
               '--why', 'b');
 is($rc, 1, 'O4 restore of a group never saved is refused');
