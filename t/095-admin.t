@@ -156,6 +156,22 @@ is(psql(q{select string_agg(actor || '/' || command || '/' || reason, ';'
    . ' office',
    'O4 both window changes are audited with who and why');
 
+# only a date and time, and a later one: PostgreSQL would read 'now' or
+# 'tomorrow' too, and 'now' would close the batch under an extend
+my $closes = psql("select closes_at from heao.batch where code = 'O4'");
+my $past = psql(q{select to_char(now() - interval '1 hour',
+                                 'YYYY-MM-DD HH24:MI')});
+
+for my $bad ('now', 'tomorrow', 'epoch', '2021-07-08', $past) {
+    ($rc) = admin('window', 'O4', 'extend', $bad, '--by', 'a', '--why', 'b');
+    is($rc, 1, "O4 window extend '$bad' is refused");
+}
+
+is(psql("select closes_at from heao.batch where code = 'O4'"), $closes,
+   'O4 ... and the window is as it was');
+is(psql("select count(*) from heao.admin_audit where subject = 'O4'"), 2,
+   'O4 ... and nothing refused is audited');
+
 ($rc) = admin('window', 'NOPE', 'close', '--by', 'a', '--why', 'b');
 is($rc, 1, 'O4 an unknown batch is refused');
 
