@@ -175,22 +175,34 @@
                        : g.closes_at <= now;
         var line;
 
-        box.append(el('p', null, '本次志愿校验值：',
-                      el('strong', {class: 'checksum', text: g.checksum})));
+        if (g.checksum) {
+            box.append(el('p', null, '本次志愿校验值：',
+                          el('strong', {class: 'checksum',
+                                        text: g.checksum})));
+        }
+
         box.append(el('p', {text: '县(市、区)招生考试机构将依据考生网上保存的'
                                   + '志愿信息打印出志愿表，并存入考生档案。'}));
 
         line = el('p', {class: 'save-line'},
                   '第' + g.saves_used + '次保存时间：'
-                  + heao.fmtTime(g.last_save_at) + '，',
-                  el('span', {class: 'left',
-                              text: '还可以修改' + g.saves_left + '次'}),
-                  '。');
+                  + heao.fmtTime(g.last_save_at));
+
+        /* an abandoned group has nothing left to change (V3) */
 
         if (g.abandoned) {
-            line.append(el('span', {class: 'warn', text: '（已放弃）'}));
+            line.append('。', el('span', {class: 'warn',
+                                         text: '（已放弃，志愿已作废）'}));
+            box.append(line);
 
-        } else if (closed) {
+            return {box: box, canChange: false};
+        }
+
+        line.append('，', el('span', {class: 'left',
+                                     text: '还可以修改' + g.saves_left + '次'}),
+                    '。');
+
+        if (closed) {
             line.append(el('span', {class: 'warn',
                                     text: '（本批次填报已截止）'}));
 

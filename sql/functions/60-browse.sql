@@ -72,7 +72,9 @@ as $$
                             end,
         'checksum', case when gs.abandoned_at is null then sh.checksum end,
         'saves_used', gs.saves_used,
-        'saves_left', greatest(g.max_saves - gs.saves_used, 0),
+        'saves_left', case when gs.abandoned_at is null
+                           then greatest(g.max_saves - gs.saves_used, 0)
+                           else 0 end,
         'last_save_at', heao.epoch(gs.last_save_at),
         'next_change_at', heao.epoch(heao.next_change_at(g, gs)),
         'closes_at', heao.epoch(b.closes_at),

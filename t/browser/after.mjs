@@ -239,8 +239,11 @@ async function directed(browser, c, problems) {
                  'answer');
         await page.goto(BASE + 'browse.html');
         await page.waitForSelector('.group');
-        contains(await page.textContent('#groups'), '您已放弃【本科一批】',
-                 'browse');
+        const groups = await page.textContent('#groups');
+        contains(groups, '您已放弃【本科一批】', 'browse');
+        contains(groups, '（已放弃，志愿已作废）', 'the save line');
+        equal(groups.includes('还可以修改'), false, 'no changes offered');
+        equal(groups.includes('本次志愿校验值'), false, 'no empty checksum');
     });
 
     await context.close();
