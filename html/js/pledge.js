@@ -21,16 +21,19 @@
             }
 
             tbody.append(el('tr', null,
-                el('td', {class: 'code', text: c.institution.code}),
-                el('td', {text: c.institution.name}),
-                el('td', {class: 'code', text: c.major.code}),
-                el('td', {text: c.major.name}),
-                el('td', {text: c.directed})));
+                el('td', {class: 'code', 'data-label': '院校代号',
+                          text: c.institution.code}),
+                el('td', {'data-label': '院校名称',
+                          text: c.institution.name}),
+                el('td', {class: 'code', 'data-label': '专业代号',
+                          text: c.major.code}),
+                el('td', {'data-label': '专业名称', text: c.major.name}),
+                el('td', {'data-label': '定向类别', text: c.directed})));
         });
 
         return el('article', {class: 'pledge', id: 'pledge'},
             el('h1', {class: 'pledge-title', text: kinds.join('、') + '承诺书'}),
-            el('table', {class: 'list', id: 'pledge-who'},
+            el('table', {class: 'list rtable', id: 'pledge-who'},
                 el('caption', {class: 'sr-only', text: '考生信息'}),
                 el('tbody', null,
                     el('tr', null, el('th', {scope: 'row', text: '考生号'}),
@@ -45,7 +48,7 @@
             el('p', {text: '本人在【' + d.batch_name + '】填报了以下'
                            + kinds.join('、') + '志愿（志愿校验值：'
                            + d.checksum + '）：'}),
-            el('table', {class: 'list', id: 'pledge-choices'},
+            el('table', {class: 'list rtable', id: 'pledge-choices'},
                 el('caption', {class: 'sr-only', text: '定向志愿'}),
                 el('thead', null, el('tr', null,
                     el('th', {scope: 'col', text: '院校代号'}),

@@ -23,7 +23,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-    ACTION_TIMEOUT_MS, ARTIFACTS, BASE, DESKTOP, PHONE, candidate, check,
+    ACTION_TIMEOUT_MS, ARTIFACTS, BASE, DESKTOP, PHONE, SMALL_PHONE,
+    candidate, check,
     contains, crashed, equal, finish, launch, login, newPage, noProblems,
     psql, report, reset, shot, watch, who
 } from './lib.mjs';
@@ -158,6 +159,15 @@ async function directed(browser, c, problems) {
         await page.pdf({ path, format: 'A4' });
         contains(pdfText(path), '免费医学定向承诺书', 'printed title');
         await shot(page, 'after-pledge.png');
+
+        // on a phone the letter's tables stack their cells, as browse's do
+        const size = page.viewportSize();
+        await page.setViewportSize(SMALL_PHONE);
+        equal(await page.evaluate(() => document.documentElement.scrollWidth
+                                        <= window.innerWidth), true,
+              'no sideways scroll at 375 px');
+        await shot(page, 'after-pledge-phone.png');
+        await page.setViewportSize(size);
     });
 
     await check('I4 the pledge page without a batch sends to browse, under '
