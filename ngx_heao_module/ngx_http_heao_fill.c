@@ -309,6 +309,20 @@ ngx_http_heao_begin(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return rc;
         }
 
+        /* F9: no fill session in a batch this type of candidate never fills */
+
+        rc = ngx_http_heao_fill_profile(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        if (!ngx_http_heao_rules_may_fill(fl->batch, &fl->profile)) {
+            return ngx_http_heao_send_error(r, NGX_HTTP_FORBIDDEN,
+                                            "not_eligible", "batch",
+                                            "您的考生类别不能填报"
+                                            "本批次");
+        }
+
         values[0] = (char *) ctx->session->candidate.data;
         values[1] = (char *) fl->batch->code.data;
 

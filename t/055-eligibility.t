@@ -296,3 +296,14 @@ Test::More::is(HeaoTest::psql(qq{
 main::headers(609)
 --- response_body_like chomp
 ^\{"groups":\[\{"group":"10","batch":"1B","batch_name":"本科提前批（公安院校）",
+
+
+
+=== TEST 16: F9 a 普通 candidate may not begin 对口本科: refused at begin, before the countdown
+--- request eval
+"POST /api/fill/60/begin\n" . HeaoTest::json_of({ accept_notice => \1 })
+--- more_headers eval
+main::headers(601)
+--- error_code: 403
+--- response_body chomp
+{"error":"not_eligible","message":"您的考生类别不能填报本批次","field":"batch"}
