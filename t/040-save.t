@@ -204,6 +204,11 @@ Test::More::is(HeaoTest::psql(qq{
     select count(*) from heao.outbox where candidate_id =
       (select id from heao.candidate where exam_no = '$::C[43]{exam_no}')}),
     1, 'F16 one notice to the bound phone for one save');
+Test::More::like(HeaoTest::psql(qq{
+    select payload->>'text' from heao.outbox where candidate_id =
+      (select id from heao.candidate where exam_no = '$::C[43]{exam_no}')}),
+    qr/^您于\d\d月\d\d日\d\d:\d\d从IP地址127\.0\.0\.1保存了本科一批志愿（第1次），校验值\w{20}。/,
+    'A12 the save notice has the time, the address and what was saved');
 "GET /api/browse"
 --- more_headers eval
 main::headers(43)

@@ -180,6 +180,11 @@ main::post('/api/abandon/11', { proof => { type => 'code',
 --- request eval
 Test::More::is(main::notices(1620, 'abandon'), 'sms',
                'V3 A12 the abandon notice to the phone');
+Test::More::like(main::psql("select payload->>'text' from heao.outbox"
+                            . " where candidate_id = $main::ID{1620}"
+                            . " and kind = 'abandon'"),
+                 qr/^您于\d\d月\d\d日\d\d:\d\d从IP地址127\.0\.0\.1放弃了本科一批志愿。/,
+                 'A12 the abandon notice has the time and the address');
 main::post('/api/abandon/11', { proof => { type => 'code',
                                            code => $main::CODE } })
 --- error_code: 403

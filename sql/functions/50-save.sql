@@ -140,6 +140,7 @@ begin
 
     sms_text := '您于' || to_char(sh.saved_at at time zone 'Asia/Shanghai',
                                    'MM"月"DD"日"HH24:MI')
+                || coalesce('从IP地址' || p_client, '')
                 || '保存了' || b.name || '志愿（第' || sh.save_no
                 || '次），校验值' || sh.checksum
                 || '。如非本人操作，请立即联系报名地招生考试机构。';

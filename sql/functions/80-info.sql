@@ -170,6 +170,7 @@ begin
                                   || to_char(arrived at time zone
                                              'Asia/Shanghai',
                                              'MM"月"DD"日"HH24:MI')
+                                  || coalesce('从IP地址' || p_client, '')
                                   || '放弃了' || names || '志愿。'
                                   || '如非本人操作，请立即联系'
                                   || '报名地招生考试机构。',
