@@ -100,7 +100,6 @@ static ngx_int_t ngx_http_heao_catalog_limits(ngx_pool_t *pool,
 static ngx_int_t ngx_http_heao_catalog_list(ngx_pool_t *pool, ngx_str_t *dst,
     json_t *list);
 static json_t *ngx_http_heao_catalog_limits_json(ngx_http_heao_major_t *mj);
-static json_t *ngx_http_heao_catalog_list_json(ngx_str_t *list);
 static ngx_int_t ngx_http_heao_catalog_string(ngx_pool_t *pool,
     ngx_str_t *dst, json_t *obj, const char *key);
 static void ngx_http_heao_catalog_finish(ngx_int_t rc);
@@ -1666,7 +1665,7 @@ failed:
 
 /* a ",a,b," list as a JSON array */
 
-static json_t *
+json_t *
 ngx_http_heao_catalog_list_json(ngx_str_t *list)
 {
     u_char  *v, *end, *comma;

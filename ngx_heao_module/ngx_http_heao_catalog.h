@@ -135,6 +135,9 @@ ngx_int_t ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
 /* F18: a major with plan, tuition, years, class, group and restrictions */
 json_t *ngx_http_heao_catalog_major_json(ngx_http_heao_major_t *mj);
 
+/* a ",a,b," list (a batch's candidate types) as a JSON array of strings */
+json_t *ngx_http_heao_catalog_list_json(ngx_str_t *list);
+
 /* the version of the worker's catalog, 0 before the first load */
 int64_t ngx_http_heao_catalog_loaded(void);
 

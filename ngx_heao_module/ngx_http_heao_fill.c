@@ -122,7 +122,9 @@ ngx_http_heao_batches(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     for (i = 0; i < cat->nbatches; i++) {
         bt = &cat->batches[i];
 
-        b = json_pack("{s:s%, s:s%, s:s%, s:I, s:I, s:b, s:O}",
+        /* B1: which candidate types fill it, for the home page (F9) */
+
+        b = json_pack("{s:s%, s:s%, s:s%, s:I, s:I, s:b, s:o, s:O}",
                       "code", bt->code.data, bt->code.len,
                       "name", bt->name.data, bt->name.len,
                       "group", bt->group.data, bt->group.len,
@@ -130,6 +132,7 @@ ngx_http_heao_batches(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                       "closes_at", (json_int_t) bt->closes,
                       "open", ngx_time() >= bt->opens
                               && ngx_time() < bt->closes,
+                      "ctypes", ngx_http_heao_catalog_list_json(&bt->ctypes),
                       "shape", bt->shape);
 
         if (b == NULL || json_array_append_new(list, b) != 0) {

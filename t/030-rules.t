@@ -381,11 +381,11 @@ GET /api/catalog/11/105
 
 
 
-=== TEST 28: B1 the batches of the year with their window and shape
+=== TEST 28: B1 the batches of the year with their window, candidate types and shape
 --- request
 GET /api/batches
 --- response_body_like chomp
-^\{"now":\d+,"batches":\[.*\{"code":"11","name":"本科一批","group":"11","opens_at":\d+,"closes_at":\d+,"open":true,"shape":\{"sections":\[\{(?=[^\]]*"kind":"parallel")(?=[^\]]*"slots":6)(?=[^\]]*"majors":5)(?=[^\]]*"adjust":true)(?=[^\]]*"title":"平行志愿")[^\]]*\}\]\}\}.*\]\}$
+^\{"now":\d+,"batches":\[.*\{"code":"11","name":"本科一批","group":"11","opens_at":\d+,"closes_at":\d+,"open":true,"ctypes":\["普通"\],"shape":\{"sections":\[\{(?=[^\]]*"kind":"parallel")(?=[^\]]*"slots":6)(?=[^\]]*"majors":5)(?=[^\]]*"adjust":true)(?=[^\]]*"title":"平行志愿")[^\]]*\}\]\}\}.*\]\}$
 
 
 

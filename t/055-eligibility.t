@@ -307,3 +307,11 @@ main::headers(601)
 --- error_code: 403
 --- response_body chomp
 {"error":"not_eligible","message":"您的考生类别不能填报本批次","field":"batch"}
+
+
+
+=== TEST 17: F9 B1 the batch list names the candidate types each batch takes, so that the home page offers no 填报 a type never fills
+--- request
+GET /api/batches
+--- response_body_like chomp
+^(?=.*"code":"11","name":"本科一批",[^{]*"ctypes":\["普通"\],"shape")(?=.*"code":"1T","name":"体育本科",[^{]*"ctypes":\["体育"\],"shape")(?=.*"code":"60","name":"对口本科",[^{]*"ctypes":\["对口"\],"shape")(?=.*"code":"70","name":"专升本",[^{]*"ctypes":\["专升本"\],"shape")
