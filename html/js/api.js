@@ -322,6 +322,26 @@
     }
 
 
+    /*
+     * Unix seconds to Beijing time as a letter writes a date, to the
+     * minute: 2026年7月12日 17:00
+     */
+
+    function fmtDay(t) {
+        var d;
+
+        if (typeof t !== 'number') {
+            return '';
+        }
+
+        d = new Date((t + BEIJING_OFFSET_S) * 1000);
+
+        return d.getUTCFullYear() + '年' + (d.getUTCMonth() + 1) + '月'
+               + d.getUTCDate() + '日 ' + pad(d.getUTCHours()) + ':'
+               + pad(d.getUTCMinutes());
+    }
+
+
     function fmtWindow(b) {
         return fmtTime(b.opens_at, true) + ' 至 ' + fmtTime(b.closes_at, true);
     }
@@ -473,6 +493,7 @@
         syncClock: syncClock,
         now: serverNow,
         fmtTime: fmtTime,
+        fmtDay: fmtDay,
         fmtWindow: fmtWindow,
         batchState: batchState,
         STATE_TEXT: STATE_TEXT,

@@ -62,7 +62,7 @@
                            + '毕业后到定向地区或单位就业。如违反承诺，'
                            + '愿承担相应责任，并记入个人诚信档案。'}),
             el('p', {class: 'strong', id: 'pledge-deadline',
-                     text: '请于' + heao.fmtTime(d.deadline)
+                     text: '请于' + heao.fmtDay(d.deadline)
                            + '（北京时间）前将签字后的承诺书交报名所在地'
                            + '县（市、区）招生考试机构。'}),
             el('p', {class: 'sign', text: '考生签字：＿＿＿＿＿＿　'

@@ -170,6 +170,18 @@ async function directed(browser, c, problems) {
         await page.setViewportSize(size);
     });
 
+    await check('I4 the letter\'s deadline is a day and a time to the '
+                + 'minute, Beijing time, three days after the close',
+                async () => {
+        const want = psql("select to_char((closes_at + interval '3 days')"
+                          + " at time zone 'Asia/Shanghai',"
+                          + " 'YYYY\"年\"FMMM\"月\"FMDD\"日\" HH24:MI')"
+                          + " from heao.batch where code = '11'");
+        const said = await page.textContent('#pledge-deadline');
+        contains(said, '请于' + want + '（北京时间）前', 'deadline');
+        equal(/\d:\d\d:\d\d/.test(said), false, 'seconds in the letter');
+    });
+
     await check('I4 the pledge page without a batch sends to browse, under '
                 + 'the candidate\'s own header', async () => {
         await page.goto(BASE + 'pledge.html');
