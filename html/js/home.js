@@ -1,7 +1,10 @@
 /*
  * heao: the candidate's home page: who is logged in, and per batch its
- * window, whether it is open, and what the candidate's group holds
- * (saves used and left, when the next change is possible).
+ * window, whether it is open, what the candidate's group holds (saves
+ * used and left, when the next change is possible), and 填报 where the
+ * batch can be filled, or else why not, in the order begin judges it:
+ * the candidate's type (F9), an abandon (V3), the window, the saves
+ * (F12).
  */
 
 'use strict';
@@ -39,8 +42,7 @@
         }
 
         if (g.abandoned) {
-            cell.append(el('span', {class: 'tag tag-closed',
-                                    text: '已放弃'}));
+            cell.append(el('span', {class: 'muted', text: '志愿已作废'}));
             return cell;
         }
 
@@ -68,10 +70,53 @@
     }
 
 
-    function actions(b, g, state) {
-        var cell = el('div', {class: 'row-actions'});
+    /*
+     * why the batch cannot be filled now, as {text, note}, or null when
+     * it can (a change within the hour is refused at begin with its time,
+     * F12, and the page shows that time already); ctype null when the
+     * candidate's type is not known
+     */
 
-        if (state === 'open') {
+    function blocked(b, g, state, ctype) {
+        if (ctype && Array.isArray(b.ctypes) && b.ctypes.length
+            && b.ctypes.indexOf(ctype) < 0)
+        {
+            return {text: '不能填报',
+                    note: '限' + b.ctypes.join('、') + '考生'};
+        }
+
+        if (g && g.abandoned) {
+            return {text: '已放弃'};
+        }
+
+        if (state === 'not_open') {
+            return {text: '未开放',
+                    note: heao.fmtTime(b.opens_at, true) + ' 开放'};
+        }
+
+        if (state === 'closed') {
+            return {text: '已关闭'};
+        }
+
+        if (g && g.saves_left === 0) {
+            return {text: '修改次数已用完'};
+        }
+
+        return null;
+    }
+
+
+    function actions(b, g, state, ctype) {
+        var cell = el('div', {class: 'row-actions'});
+        var why = blocked(b, g, state, ctype);
+
+        if (why) {
+            cell.append(el('p', {class: 'fill-state'},
+                el('span', {class: 'strong', text: why.text}),
+                why.note ? el('span', {class: 'muted', text: why.note})
+                         : null));
+
+        } else if (state === 'open') {
             cell.append(el('a', {class: 'button primary',
                                  href: 'notice.html?batch='
                                        + encodeURIComponent(b.code),
@@ -95,7 +140,7 @@
     }
 
 
-    function render(batches, saved, now) {
+    function render(batches, saved, now, ctype) {
         var box = document.getElementById('batches');
         var byGroup = {};
         var table;
@@ -137,7 +182,8 @@
                                     text: heao.STATE_TEXT[state]})),
                     el('td', {'data-label': '我的志愿'},
                         mine(b, g, now, shared)),
-                    el('td', {'data-label': '操作'}, actions(b, g, state))));
+                    el('td', {'data-label': '操作'},
+                        actions(b, g, state, ctype))));
             });
 
             table.append(tbody);
@@ -154,30 +200,24 @@
     }
 
 
-    async function init() {
+    async function load() {
         var box = document.getElementById('batches');
-        var s, rb, rv;
+        var all, rb, rv, rs;
 
         try {
-            s = await heao.session();
-
-            if (!s) {
-                box.textContent = '无法确认登录状态，请刷新页面重试。';
-                return;
-            }
-
-            heao.showCandidate(s);
-            document.getElementById('welcome').textContent =
-                '欢迎您，' + s.candidate.name + '。考生号：'
-                + s.candidate.exam_no;
-
-            rb = await heao.api('GET', '/api/batches');
-            rv = await heao.api('GET', '/api/browse');
+            /* F9: the candidate's type, against each batch's ctypes */
+            all = await Promise.all([heao.api('GET', '/api/batches'),
+                                     heao.api('GET', '/api/browse'),
+                                     heao.api('GET', '/api/info/score')]);
 
         } catch (e) {
             box.textContent = '网络异常，请检查网络后刷新页面。';
             return;
         }
+
+        rb = all[0];
+        rv = all[1];
+        rs = all[2];
 
         if (rb.status !== 200) {
             box.textContent = heao.message(rb);
@@ -191,7 +231,34 @@
             return;
         }
 
-        render(rb.data.batches || [], rv.data.groups, rb.data.now);
+        /* without it every batch offers 填报, and begin judges (F9) */
+        render(rb.data.batches || [], rv.data.groups, rb.data.now,
+               rs.status === 200 ? rs.data.ctype || null : null);
+    }
+
+
+    async function init() {
+        var box = document.getElementById('batches');
+        var s;
+
+        try {
+            s = await heao.session();
+
+        } catch (e) {
+            box.textContent = '网络异常，请检查网络后刷新页面。';
+            return;
+        }
+
+        if (!s) {
+            box.textContent = '无法确认登录状态，请刷新页面重试。';
+            return;
+        }
+
+        heao.showCandidate(s);
+        document.getElementById('welcome').textContent =
+            '欢迎您，' + s.candidate.name + '。考生号：' + s.candidate.exam_no;
+
+        load();
     }
 
 

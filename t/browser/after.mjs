@@ -12,7 +12,11 @@
 // confirmation lists every batch of the group; a wrong one is refused
 // beside the field.  Test candidate 1855 (a phone on file) abandons
 // 本科二批 with a code sent by SMS (A8's order), read from heao.outbox.
-// The entry page shows the office's announcements (I7).
+// The entry page shows the office's announcements (I7).  The home page
+// shows, in place of 填报, why a batch cannot be filled (F9, F12, V3):
+// 已放弃, 修改次数已用完 (saves used up through psql), 不能填报 with the
+// candidate types it takes, 已关闭 and 未开放 with the opening time (two
+// batch windows moved through psql and put back after).
 //
 // Environment: BASE_URL, PG_PORT, REDIS_PORT; CHROMIUM optional.  The
 // candidates are reset here (psql, redis-cli).  Screenshots and the PDF
@@ -23,9 +27,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-    ACTION_TIMEOUT_MS, ARTIFACTS, BASE, DESKTOP, PHONE, SMALL_PHONE,
-    candidate, check,
+    ACTION_TIMEOUT_MS, ARTIFACTS, BASE, DESKTOP, PHONE, REDIS_PORT,
+    SMALL_PHONE, candidate, check,
     contains, crashed, equal, finish, launch, login, newPage, noProblems,
+    noSideScroll,
     psql, report, reset, shot, watch, who
 } from './lib.mjs';
 
@@ -34,6 +39,9 @@ const VERIFY_INFO = '中原大地';
 const DIRECTED = { inst: '6015', majors: ['16'] };    // 免费医学定向
 const ORDINARY = { inst: '1105', majors: ['07', '11'] };
 const GROUP_10 = ['1A', '1B', '1C', '1D', '1E', '1T', '1Y'];
+const CLOSED_BATCH = '1Z';          // 本科一批征集志愿, a group of one
+const LATER_BATCH = '21';           // 地方专项计划本科批, a group of one
+const CATALOG_WAIT_MS = 30000;
 
 // what reset() clears, and what an earlier run gave 1801 to show: a
 // score, an evaluation, an archive change, a dynamic password, abandon
@@ -424,6 +432,166 @@ async function phone(browser, c, problems) {
     await context.close();
 }
 
+// until every worker of the portal serves the catalog version that
+// PostgreSQL holds now (B6: a change of a batch reaches them within
+// about two refreshes)
+async function catalogServed() {
+    const want = psql('select version from heao.catalog_meta');
+    const end = Date.now() + CATALOG_WAIT_MS;
+
+    for (;;) {
+        const text = await (await fetch(BASE + 'metrics')).text();
+        const got = [...text.matchAll(
+            /^heao_catalog_version\{[^}]*\} (\d+)$/mg)].map((m) => m[1]);
+
+        if (got.length && got.every((v) => v === want || v === '0')) {
+            return;
+        }
+
+        if (Date.now() > end) {
+            throw new Error(`workers serve catalog ${got.join(', ')}, `
+                            + `not ${want}`);
+        }
+
+        await new Promise((ok) => setTimeout(ok, 500));
+    }
+}
+
+// the 操作 cell of a batch's row on the home page, and whether it offers
+// 填报 (a link to the batch's notice)
+async function actionOf(page, code) {
+    const row = `#batch-${code}`;
+
+    return {
+        text: (await page.textContent(`${row} td[data-label="操作"]`)).trim(),
+        fill: await page.locator(`${row} a[href^="notice.html"]`).count()
+    };
+}
+
+async function noFill(page, code, want) {
+    const a = await actionOf(page, code);
+
+    equal(a.fill, 0, `${code}: 填报 offered`);
+
+    for (const w of want) {
+        contains(a.text, w, code);
+    }
+}
+
+// F9 F12 V3: the home page tells where filling cannot happen instead of
+// offering 填报; c1 abandoned 本科一批 (directed) and c0 the 本科提前批
+// group (verifyInfo)
+async function home(browser, c1, c0, problems) {
+    const inst = psql("select inst_code || '|' || code from heao.major"
+                      + " where batch_code = '12' and class = 'ordinary'"
+                      + " and restrictions = '{}' order by inst_code, code"
+                      + ' limit 1')
+                 .split('|');
+    const { context, page } = await loggedIn(browser, c1, problems);
+
+    await check('F12 a group whose saves are used up shows 修改次数已用完, '
+                + 'an abandoned one 已放弃, neither offers 填报', async () => {
+        const r = await save(page, '12', [
+            { institution: inst[0], majors: [inst[1]], adjust: 'agree' }]);
+        equal(r.status, 200, 'save of 本科二批 ' + JSON.stringify(r.data));
+        psql('update heao.group_state set saves_used ='
+             + " (select max_saves from heao.batch_group where code = '12')"
+             + ` where candidate_id = ${c1.id} and group_code = '12'`);
+        execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', REDIS_PORT,
+                                   'DEL', `heao:b:${c1.id}`]);
+        await page.goto(BASE + 'home.html');
+        await page.waitForSelector('#batch-12');
+        await noFill(page, '12', ['修改次数已用完']);
+        await noFill(page, '11', ['已放弃']);
+        await shot(page, 'after-home-states.png');
+    });
+
+    await check('F9 a batch the candidate\'s type never fills shows 不能填报 '
+                + 'with the types it takes', async () => {
+        equal(psql(`select ctype from heao.candidate where id = ${c1.id}`),
+              '普通', 'the candidate\'s type');
+        await noFill(page, '60', ['不能填报', '对口']);
+        await noFill(page, '1T', ['不能填报', '体育']);
+        await noFill(page, '70', ['不能填报', '专升本']);
+    });
+
+    await check('F12 a group that can still be filled keeps its 填报',
+                async () => {
+        equal((await actionOf(page, '50')).fill, 1, '高职高专批');
+        equal((await actionOf(page, '20')).fill, 1, '国家专项计划本科批');
+    });
+
+    const was = psql('select code, opens_at, closes_at from heao.batch'
+                     + ` where code in ('${CLOSED_BATCH}', '${LATER_BATCH}')`)
+                .split('\n').map((l) => l.split('|'));
+
+    try {
+        psql(`begin;
+            update heao.batch
+               set opens_at = now() - interval '2 days',
+                   closes_at = now() - interval '1 hour'
+             where code = '${CLOSED_BATCH}';
+            update heao.batch
+               set opens_at = date_trunc('hour', now()) + interval '2 days',
+                   closes_at = date_trunc('hour', now()) + interval '5 days'
+             where code = '${LATER_BATCH}';
+            commit;`);
+
+        await check('F12 a closed window shows 已关闭, one not open yet '
+                    + '未开放 with its opening time, neither offers 填报',
+                    async () => {
+            const opens = psql("select to_char(opens_at at time zone"
+                               + " 'Asia/Shanghai',"
+                               + " 'MM\"月\"DD\"日\" HH24:MI')"
+                               + ' from heao.batch'
+                               + ` where code = '${LATER_BATCH}'`);
+            await catalogServed();
+            await page.goto(BASE + 'home.html');
+            await page.waitForSelector(`#batch-${LATER_BATCH}`);
+            await noFill(page, CLOSED_BATCH, ['已关闭']);
+            await noFill(page, LATER_BATCH, ['未开放', opens]);
+            await shot(page, 'after-home-windows.png');
+        });
+
+        await check('phone: the home page with these states fits 375px',
+                    async () => {
+            const size = page.viewportSize();
+            await page.setViewportSize(SMALL_PHONE);
+            await noSideScroll(page);
+            await shot(page, 'after-home-phone.png');
+            await page.setViewportSize(size);
+        });
+
+    } finally {
+        for (const [code, opens, closes] of was) {
+            psql(`update heao.batch set opens_at = '${opens}',
+                  closes_at = '${closes}' where code = '${code}'`);
+        }
+
+        await catalogServed();
+    }
+
+    await context.close();
+
+    const other = await loggedIn(browser, c0, problems);
+
+    await check('V3 after the abandon of the 本科提前批 group no category '
+                + 'of it offers 填报: 已放弃, or 不能填报 for another type',
+                async () => {
+        await other.page.waitForSelector('#batch-1A');
+
+        for (const code of GROUP_10) {
+            const types = psql('select array_to_string(candidate_types,'
+                               + " ',') from heao.batch"
+                               + ` where code = '${code}'`).split(',');
+            await noFill(other.page, code,
+                         types.includes('普通') ? ['已放弃'] : ['不能填报']);
+        }
+    });
+
+    await other.context.close();
+}
+
 async function entry(browser, problems) {
     const context = await browser.newContext({ viewport: DESKTOP,
                                                locale: 'zh-CN' });
@@ -492,6 +660,7 @@ async function main() {
             await phone(browser, c1, problems);
             await verifyInfo(browser, c0, problems);
             await smsCode(browser, c5, problems);
+            await home(browser, c1, c0, problems);
             await entry(browser, problems);
             noProblems(problems);
 
