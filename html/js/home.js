@@ -12,6 +12,7 @@
 (function () {
 
     var el = heao.el;
+    var RETRY_S = 10;                       /* after a 503 without a hint */
 
 
     function groupsOf(batches) {
@@ -200,6 +201,27 @@
     }
 
 
+    /*
+     * a refusal in the box; a 503 is in api.js's banner already, so the
+     * box says only when the page tries again (Retry-After)
+     */
+
+    function failed(r) {
+        var box = document.getElementById('batches');
+        var after = r.headers.get('Retry-After');
+        var secs = /^\d+$/.test(after || '') ? Number(after) : RETRY_S;
+
+        if (r.status !== 503) {
+            box.textContent = heao.message(r);
+            return;
+        }
+
+        box.textContent = '志愿填报情况暂时无法显示，' + secs
+                          + '秒后自动刷新。';
+        setTimeout(load, secs * 1000);
+    }
+
+
     async function load() {
         var box = document.getElementById('batches');
         var all, rb, rv, rs;
@@ -220,14 +242,14 @@
         rs = all[2];
 
         if (rb.status !== 200) {
-            box.textContent = heao.message(rb);
+            failed(rb);
             return;
         }
 
         heao.syncClock(rb.data.now);
 
         if (rv.status !== 200) {
-            box.textContent = heao.message(rv);
+            failed(rv);
             return;
         }
 

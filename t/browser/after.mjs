@@ -16,7 +16,8 @@
 // shows, in place of 填报, why a batch cannot be filled (F9, F12, V3):
 // 已放弃, 修改次数已用完 (saves used up through psql), 不能填报 with the
 // candidate types it takes, 已关闭 and 未开放 with the opening time (two
-// batch windows moved through psql and put back after).
+// batch windows moved through psql and put back after), and a 503 of
+// browse says 系统繁忙 once.
 //
 // Environment: BASE_URL, PG_PORT, REDIS_PORT; CHROMIUM optional.  The
 // candidates are reset here (psql, redis-cli).  Screenshots and the PDF
@@ -570,6 +571,29 @@ async function home(browser, c1, c0, problems) {
 
         await catalogServed();
     }
+
+    await check('a 503 of browse shows 系统繁忙 once, in the banner, and '
+                + 'the page loads by itself after Retry-After', async () => {
+        await page.route('**/api/browse', (route) => route.fulfill({
+            status: 503, contentType: 'application/json',
+            headers: { 'Retry-After': '5' },
+            body: '{"error":"unavailable","message":"系统繁忙，请稍后重试"}'
+        }));
+        await Promise.all([
+            page.waitForResponse((res) => res.url().endsWith('/api/browse')
+                                          && res.status() === 503),
+            page.goto(BASE + 'home.html')
+        ]);
+        await page.waitForSelector('#busy:not([hidden])');
+        await page.waitForFunction(() => !document.getElementById('batches')
+                                   .textContent.includes('正在加载'));
+        const text = await page.evaluate(() => document.body.innerText);
+        equal(text.split('系统繁忙').length - 1, 1, '系统繁忙 shown');
+        await shot(page, 'after-home-busy.png');
+        await page.unroute('**/api/browse');
+        await page.waitForSelector('#batches table', { timeout: 15000 });
+        equal(await page.isVisible('#busy'), false, 'banner after');
+    });
 
     await context.close();
 
