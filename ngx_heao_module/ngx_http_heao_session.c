@@ -777,12 +777,35 @@ ngx_http_heao_session_fill_end(ngx_http_heao_session_t *s, ngx_str_t *batch)
 json_t *
 ngx_http_heao_session_json(ngx_http_heao_session_t *s)
 {
-    return json_pack("{s:{s:s%, s:s%}, s:s%, s:I}",
+    json_t  *json, *profile, *ctype;
+
+    json = json_pack("{s:{s:s%, s:s%}, s:s%, s:I}",
                      "candidate",
                        "exam_no", s->exam_no.data, s->exam_no.len,
                        "name", s->name.data, s->name.len,
                      "csrf", s->csrf.data, s->csrf.len,
                      "expires_at", (json_int_t) s->expires);
+
+    if (json == NULL || s->profile.len == 0) {
+        return json;
+    }
+
+    /* the candidate's type, so that a page offers only what F9 allows */
+
+    profile = json_loadb((char *) s->profile.data, s->profile.len, 0, NULL);
+    ctype = json_object_get(profile, "ctype");
+
+    if (json_is_string(ctype)
+        && json_object_set(json_object_get(json, "candidate"), "ctype", ctype)
+           != 0)
+    {
+        json_decref(json);
+        json = NULL;
+    }
+
+    json_decref(profile);
+
+    return json;
 }
 
 

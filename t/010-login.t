@@ -38,7 +38,7 @@ main::login($::C[1])
 --- more_headers
 Content-Type: application/json
 --- response_body_like chomp
-^\{"candidate":\{"exam_no":"21419900000001","name":"测试一"\},"csrf":"[\w-]{32}","expires_at":\d+,"must_change_password":false\}$
+^\{"candidate":\{"exam_no":"21419900000001","name":"测试一","ctype":"普通"\},"csrf":"[\w-]{32}","expires_at":\d+,"must_change_password":false\}$
 --- response_headers_like
 Set-Cookie: ^heao_sid=[\w-]{43}; Path=/; HttpOnly; SameSite=Strict$
 
@@ -242,7 +242,7 @@ GET /api/session
 --- more_headers eval
 HeaoTest::session(12, csrf => 'c' x 32)
 --- response_body_like chomp
-^\{"candidate":\{"exam_no":"21419900000012","name":"测试一二"\},"csrf":"c{32}","expires_at":\d+\}$
+^\{"candidate":\{"exam_no":"21419900000012","name":"测试一二","ctype":"普通"\},"csrf":"c{32}","expires_at":\d+\}$
 
 
 
@@ -377,6 +377,6 @@ main::login($::C[17])
 --- more_headers
 Content-Type: application/json
 --- response_body_like chomp
-^\{"candidate":\{"exam_no":"21419900000017","name":"测试一七"\},"csrf":"[\w-]{32}","expires_at":\d+,"must_change_password":false\}$
+^\{"candidate":\{"exam_no":"21419900000017","name":"测试一七","ctype":"普通"\},"csrf":"[\w-]{32}","expires_at":\d+,"must_change_password":false\}$
 --- response_headers_like
 Set-Cookie: ^heao_sid=[\w-]{43}; Path=/; HttpOnly; SameSite=Strict; Secure$

@@ -25,6 +25,11 @@ psql(qq{update heao.candidate set qualifications = '{国家专项}'
 psql(qq{update heao.candidate set shixin = true
          where exam_no = '$C{608}{exam_no}'});
 
+# a 对口 candidate, for the type the session names
+$C{610} = reset_candidate(610);
+psql(qq{update heao.candidate set ctype = '对口'
+         where exam_no = '$C{610}{exam_no}'});
+
 # a 国家专项 major with no other restriction; a 军事 major for men only;
 # two more institutions of 本科一批 with a major anyone may choose; one
 # of 专升本; one 公安 major a man of 理科 may choose
@@ -315,3 +320,13 @@ main::headers(601)
 GET /api/batches
 --- response_body_like chomp
 ^(?=.*"code":"11","name":"本科一批",[^{]*"ctypes":\["普通"\],"shape")(?=.*"code":"1T","name":"体育本科",[^{]*"ctypes":\["体育"\],"shape")(?=.*"code":"60","name":"对口本科",[^{]*"ctypes":\["对口"\],"shape")(?=.*"code":"70","name":"专升本",[^{]*"ctypes":\["专升本"\],"shape")
+
+
+
+=== TEST 18: F9 who am I names the candidate's type, so that the home page needs no other request to offer only the batches it may fill
+--- request
+GET /api/session
+--- more_headers eval
+main::headers(610)
+--- response_body_like chomp
+^\{"candidate":\{"exam_no":"21419900000610","name":"测试六一零","ctype":"对口"\},"csrf":"[^"]+","expires_at":\d+\}$

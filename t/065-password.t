@@ -61,7 +61,7 @@ Content-Type: application/json
 --- request eval
 main::login(321)
 --- response_body_like chomp
-^\{"candidate":\{"exam_no":"21419900000321","name":"测试三二一"\},"csrf":"[\w-]{32}","expires_at":\d+,"must_change_password":true\}$
+^\{"candidate":\{"exam_no":"21419900000321","name":"测试三二一","ctype":"普通"\},"csrf":"[\w-]{32}","expires_at":\d+,"must_change_password":true\}$
 
 
 
@@ -97,7 +97,7 @@ main::session(323, must_change => 1) . "Content-Type: application/json\n"
 --- request
 GET /api/session
 --- response_body_like chomp
-^\{"candidate":\{"exam_no":"21419900000323","name":"测试三二三"\},"csrf":"[\w-]{32}","expires_at":\d+,"must_change_password":true\}$
+^\{"candidate":\{"exam_no":"21419900000323","name":"测试三二三","ctype":"普通"\},"csrf":"[\w-]{32}","expires_at":\d+,"must_change_password":true\}$
 
 
 

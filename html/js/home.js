@@ -13,6 +13,7 @@
 
     var el = heao.el;
     var RETRY_S = 10;                       /* after a 503 without a hint */
+    var ctype = null;                       /* the session's, against F9 */
 
 
     function groupsOf(batches) {
@@ -224,13 +225,11 @@
 
     async function load() {
         var box = document.getElementById('batches');
-        var all, rb, rv, rs;
+        var all, rb, rv;
 
         try {
-            /* F9: the candidate's type, against each batch's ctypes */
             all = await Promise.all([heao.api('GET', '/api/batches'),
-                                     heao.api('GET', '/api/browse'),
-                                     heao.api('GET', '/api/info/score')]);
+                                     heao.api('GET', '/api/browse')]);
 
         } catch (e) {
             box.textContent = '网络异常，请检查网络后刷新页面。';
@@ -239,7 +238,6 @@
 
         rb = all[0];
         rv = all[1];
-        rs = all[2];
 
         if (rb.status !== 200) {
             failed(rb);
@@ -253,9 +251,8 @@
             return;
         }
 
-        /* without it every batch offers 填报, and begin judges (F9) */
-        render(rb.data.batches || [], rv.data.groups, rb.data.now,
-               rs.status === 200 ? rs.data.ctype || null : null);
+        /* without a type every batch offers 填报, and begin judges (F9) */
+        render(rb.data.batches || [], rv.data.groups, rb.data.now, ctype);
     }
 
 
@@ -280,6 +277,7 @@
         document.getElementById('welcome').textContent =
             '欢迎您，' + s.candidate.name + '。考生号：' + s.candidate.exam_no;
 
+        ctype = s.candidate.ctype || null;
         load();
     }
 
