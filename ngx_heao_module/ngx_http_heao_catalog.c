@@ -113,6 +113,9 @@ static void ngx_http_heao_catalog_cached(void *data, ngx_int_t rc,
     redisReply *reply);
 static void ngx_http_heao_catalog_from_pg(ngx_uint_t store);
 static void ngx_http_heao_catalog_swap(const char *from);
+static void ngx_http_heao_catalog_epoch(int64_t version);
+static void ngx_http_heao_catalog_epoch_moved(void *data, ngx_int_t rc,
+    redisReply *reply);
 static ngx_int_t ngx_http_heao_catalog_pg_rows(PGresult *res,
     ngx_http_heao_rows_t *rows);
 static void ngx_http_heao_catalog_pack(ngx_http_heao_rows_t *rows);
@@ -700,6 +703,61 @@ ngx_http_heao_catalog_swap(const char *from)
     ngx_log_error(NGX_LOG_NOTICE, ld->log, 0,
                   "heao catalog: version %L loaded from %s, %ui batches",
                   ld->current->version, from, ld->current->nbatches);
+
+    ngx_http_heao_catalog_epoch(ld->current->version);
+}
+
+
+/*
+ * B6: the cached browse answers name batches, windows, institutions and
+ * majors; those read under an older catalog version are served no more.
+ * tools/heao-admin moves the epoch at once after its own changes; this
+ * catches any other change within heao_catalog_refresh.  Every worker
+ * of every node sets the same version, so they need not agree on who.
+ */
+
+static void
+ngx_http_heao_catalog_epoch(int64_t version)
+{
+    ngx_http_heao_catalog_loader_t  *ld = &ngx_http_heao_catalog_loader;
+
+    u_char      *p;
+    u_char       buf[NGX_INT64_LEN];
+    size_t       lens[2];
+    const char  *argv[2];
+
+    p = ngx_sprintf(buf, "%L", version);
+
+    argv[0] = NGX_HTTP_HEAO_BROWSE_EPOCH;
+    lens[0] = sizeof(NGX_HTTP_HEAO_BROWSE_EPOCH) - 1;
+    argv[1] = (const char *) buf;
+    lens[1] = p - buf;
+
+    /* the arguments are copied; nothing waits for the reply */
+
+    if (ngx_http_heao_redis_script(ngx_http_heao_worker.redis,
+                                   NGX_HTTP_HEAO_LUA_BROWSE_EPOCH, 1, 2,
+                                   argv, lens,
+                                   ngx_http_heao_catalog_epoch_moved, ld,
+                                   ld->log)
+        == NULL)
+    {
+        ngx_http_heao_catalog_epoch_moved(ld, NGX_ERROR, NULL);
+    }
+}
+
+
+static void
+ngx_http_heao_catalog_epoch_moved(void *data, ngx_int_t rc,
+    redisReply *reply)
+{
+    ngx_http_heao_catalog_loader_t  *ld = data;
+
+    if (rc != NGX_OK || reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, ld->log, 0,
+                      "heao catalog: the epoch of the cached browse"
+                      " answers was not moved");
+    }
 }
 
 

@@ -592,8 +592,9 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
 /*
  * V1: every group the candidate saved in, names joined in PostgreSQL.  The
- * answer is cached in Redis until the candidate's next save, so that the
- * rush's browsing costs no PostgreSQL round trip.
+ * answer is cached in Redis until the candidate's next save or the next
+ * change of the catalog or of a window (B6), so that the rush's browsing
+ * costs no PostgreSQL round trip.
  */
 
 ngx_int_t
@@ -601,7 +602,7 @@ ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     json_t        *json;
     ngx_int_t      rc;
-    ngx_str_t     *v, *gen, prefixes[2];
+    ngx_str_t     *v, *stamp, prefixes[3];
     const char    *values[1];
     ngx_array_t   *keys;
 
@@ -616,10 +617,11 @@ ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         ngx_str_set(&prefixes[0], NGX_HTTP_HEAO_BROWSE_KEY);
         ngx_str_set(&prefixes[1], NGX_HTTP_HEAO_BROWSE_GEN);
+        ngx_str_set(&prefixes[2], NGX_HTTP_HEAO_BROWSE_EPOCH);
 
         rc = ngx_http_heao_session_load_with(r, ctx,
                                              NGX_HTTP_HEAO_LUA_SESSION_BROWSE,
-                                             2, 2, prefixes);
+                                             2, 3, prefixes);
         if (rc != NGX_DECLINED) {
             return rc;
         }
@@ -643,16 +645,16 @@ ngx_http_heao_browse(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return NGX_ERROR;
         }
 
-        gen = ngx_array_push(keys);
-        if (gen == NULL) {
+        stamp = ngx_array_push(keys);
+        if (stamp == NULL) {
             return NGX_ERROR;
         }
 
-        *gen = v[1];
+        *stamp = v[1];
 
-        if (gen->len == 0) {
-            /* no generation read: nothing is stored */
-            ngx_str_set(gen, "-");
+        if (stamp->len == 0) {
+            /* no stamp read: nothing is stored */
+            ngx_str_set(stamp, "-");
         }
 
         ctx->data = keys;
@@ -755,7 +757,8 @@ ngx_http_heao_browse_call(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
 
 /*
  * Sends the browse answer, and stores it for the next browse unless a
- * save moved the generation meanwhile; the store is not waited for.
+ * save moved the generation or a catalog change the epoch meanwhile; the
+ * store is not waited for.
  */
 
 static ngx_int_t
@@ -763,9 +766,9 @@ ngx_http_heao_browse_send(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_array_t *keys, json_t *json)
 {
     u_char       *p;
-    size_t        size, len[5];
+    size_t        size, len[6];
     ngx_str_t     out, *k;
-    const char   *argv[5];
+    const char   *argv[6];
 
     size = json_dumpb(json, NULL, 0, JSON_COMPACT);
 
@@ -790,17 +793,19 @@ ngx_http_heao_browse_send(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
         len[0] = k[0].len;
         argv[1] = (char *) k[1].data;
         len[1] = k[1].len;
-        argv[2] = (char *) k[2].data;
-        len[2] = k[2].len;
-        argv[3] = (char *) out.data;
-        len[3] = out.len;
-        argv[4] = (char *) p;
-        len[4] = ngx_sprintf(p, "%d", NGX_HTTP_HEAO_BROWSE_TTL) - p;
+        argv[2] = NGX_HTTP_HEAO_BROWSE_EPOCH;
+        len[2] = sizeof(NGX_HTTP_HEAO_BROWSE_EPOCH) - 1;
+        argv[3] = (char *) k[2].data;
+        len[3] = k[2].len;
+        argv[4] = (char *) out.data;
+        len[4] = out.len;
+        argv[5] = (char *) p;
+        len[5] = ngx_sprintf(p, "%d", NGX_HTTP_HEAO_BROWSE_TTL) - p;
 
         /* arguments are copied; no request is waiting for the reply */
 
         (void) ngx_http_heao_redis_script(ngx_http_heao_worker.redis,
-                                          NGX_HTTP_HEAO_LUA_BROWSE_PUT, 2, 5,
+                                          NGX_HTTP_HEAO_LUA_BROWSE_PUT, 3, 6,
                                           argv, len,
                                           ngx_http_heao_browse_stored, NULL,
                                           ngx_cycle->log);

@@ -26,6 +26,8 @@
 #define NGX_HTTP_HEAO_TOKEN_LEN                                               \
     ((NGX_HTTP_HEAO_TOKEN_BYTES * 4 + 2) / 3)
 #define NGX_HTTP_HEAO_TICKET_PREFIX     "heao:ct:"
+/* the catalog version the cached browse answers were read under (B6) */
+#define NGX_HTTP_HEAO_BROWSE_EPOCH      "heao:be"
 #define NGX_HTTP_HEAO_SECRET_MIN        32
 #define NGX_HTTP_HEAO_EXAM_NO_LEN       14
 #define NGX_HTTP_HEAO_ID_NO_LEN         18
@@ -93,6 +95,7 @@ typedef enum {
     NGX_HTTP_HEAO_LUA_BROWSE_PUT,
     NGX_HTTP_HEAO_LUA_BROWSE_FORGET,
     NGX_HTTP_HEAO_LUA_GET,
+    NGX_HTTP_HEAO_LUA_BROWSE_EPOCH,
     NGX_HTTP_HEAO_LUA_TOTP_USE,
     NGX_HTTP_HEAO_LUA_SESSIONS_END,
     NGX_HTTP_HEAO_LUA_CODE_ISSUE,

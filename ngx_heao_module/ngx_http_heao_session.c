@@ -140,15 +140,20 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
       "return t\n" },
 
     /*
-     * The browse answer of a candidate is cached (V1) under a generation
-     * that every save moves: an answer read from PostgreSQL before a save
-     * committed is not stored after it (session_browse reads both).
-     * KEYS cache, generation; ARGV the generation read, the answer,
+     * The browse answer of a candidate is cached (V1) under a stamp,
+     * "generation:epoch": the candidate's generation moves with every
+     * save, the epoch of all answers is the catalog version that the
+     * last catalog or window change made (B6).  An answer read from
+     * PostgreSQL before either moved is not stored after it, and one
+     * stored before is not served after it: the stamp prefixes it.
+     * KEYS cache, generation, epoch; ARGV the stamp read, the answer,
      * seconds.
      */
     { "browse_put",
-      "if (redis.call('GET', KEYS[2]) or '0') == ARGV[1] then\n"
-      "  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])\n"
+      "local s = (redis.call('GET', KEYS[2]) or '0') .. ':'\n"
+      "          .. (redis.call('GET', KEYS[3]) or '0')\n"
+      "if s == ARGV[1] then\n"
+      "  redis.call('SET', KEYS[1], s .. ' ' .. ARGV[2], 'EX', ARGV[3])\n"
       "end\n"
       "return 1\n" },
 
@@ -160,6 +165,19 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
 
     { "get",
       "return redis.call('GET', KEYS[1])\n" },
+
+    /*
+     * KEYS[1] the epoch of the browse answers; ARGV a catalog version:
+     * the epoch moves to it when it is later (B6).  tools/heao-admin
+     * runs the same after a change it committed.
+     */
+    { "browse_epoch",
+      "if tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+      "then\n"
+      "  redis.call('SET', KEYS[1], ARGV[1])\n"
+      "  return 1\n"
+      "end\n"
+      "return 0\n" },
 
     /*
      * KEYS[1] the candidate's last used TOTP step; ARGV step, seconds:
@@ -258,10 +276,11 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
     /*
      * session_get and browse_get in one round trip (V1): KEYS[1] session;
      * ARGV now, idle seconds, the prefixes of the candidate's cached
-     * browse answer and of its generation.  The two keys are named by
-     * the session's candidate, so they are not in KEYS: one Redis (with
-     * failover) holds them all, not a cluster.  Returns the answer (nil
-     * when not cached), the generation, then the session's fields.
+     * browse answer and of its generation, the epoch's key.  The keys
+     * are named by the session's candidate, so they are not in KEYS: one
+     * Redis (with failover) holds them all, not a cluster.  Returns the
+     * answer (nil when not cached under the stamp of now), the stamp,
+     * then the session's fields.
      */
     { "session_browse",
       "local s = redis.call('HGETALL', KEYS[1])\n"
@@ -275,10 +294,14 @@ ngx_http_heao_redis_script_t  ngx_http_heao_redis_scripts[] = {
       "  if s[i] == 'c' then c = s[i + 1] end\n"
       "end\n"
       "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
-      "local r = { false, '0' }\n"
+      "local r = { false, '0:0' }\n"
       "if c then\n"
-      "  r[1] = redis.call('GET', ARGV[3] .. c)\n"
-      "  r[2] = redis.call('GET', ARGV[4] .. c) or '0'\n"
+      "  r[2] = (redis.call('GET', ARGV[4] .. c) or '0') .. ':'\n"
+      "         .. (redis.call('GET', ARGV[5]) or '0')\n"
+      "  local b = redis.call('GET', ARGV[3] .. c)\n"
+      "  if b and string.sub(b, 1, #r[2] + 1) == r[2] .. ' ' then\n"
+      "    r[1] = string.sub(b, #r[2] + 2)\n"
+      "  end\n"
       "end\n"
       "for i = 1, #s do r[i + 2] = s[i] end\n"
       "return r\n" }

@@ -364,7 +364,11 @@ main::headers(47)
 --- request eval
 my $id = HeaoTest::psql(
     "select id from heao.candidate where exam_no = '$::C[47]{exam_no}'");
-HeaoTest::redis('SET', "heao:b:$id", '{"groups":["cached"]}', 'EX', '60');
+# stored under the stamp of now: the candidate's generation, the epoch
+my $stamp = (HeaoTest::redis('GET', "heao:bg:$id") || '0') . ':'
+            . (HeaoTest::redis('GET', 'heao:be') || '0');
+HeaoTest::redis('SET', "heao:b:$id", "$stamp " . '{"groups":["cached"]}',
+                'EX', '60');
 "GET /api/browse"
 --- more_headers eval
 main::headers(47)

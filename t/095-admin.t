@@ -85,7 +85,8 @@ sub begin_until {
 psql(q{
     begin;
     set local heao.purge = on;
-    delete from heao.admin_audit where subject in ('O4', 'roster-o4.csv')
+    delete from heao.admin_audit
+     where subject in ('O4', 'roster-o4.csv', 'catalog-o4.csv')
         or subject like '2141990000124_';
     delete from heao.batch where code = 'O4';
     delete from heao.batch_group where code = 'O4';
@@ -242,6 +243,116 @@ is($rc, 0, 'F15 the printed table\'s checksum verifies');
 ($rc, $out) = admin('verify-checksum', "$C[3]{exam_no}|O4|1.1:1105:07,12:A",
                     $sum);
 is($rc, 1, 'F15 a table with one major changed does not');
+
+
+# V1 B6: the browse answer is cached until the candidate's next save, and
+# an operator's window or catalog change shows in it at once: candidate
+# 1243's save of O4 above
+
+my $cid = psql("select id from heao.candidate"
+               . " where exam_no = '$C[3]{exam_no}'");
+my $B = session(1243);
+
+# the portal has met the catalog version of the window change above
+$start = time();
+sleep 0.25 while redis('GET', 'heao:be')
+                 ne psql('select heao.catalog_version()')
+                 and time() - $start < 2 * $REFRESH + 2;
+
+sub browse {
+    my ($status, $body) = request('GET', '/api/browse', $B);
+    return $status == 200 ? $body : "status $status";
+}
+
+my $closes_at = psql(q{select floor(extract(epoch from closes_at))
+                         from heao.batch where code = 'O4'});
+like(browse(), qr/"batch":"O4".*"saves_used":1,.*"closes_at":$closes_at,/,
+     'V1 browse shows the save of O4 and the window\'s close');
+
+# a counter moved behind the portal's back (no save, no operator's
+# command) stays unseen while the answer is cached; the store is not
+# waited for, so it may land a moment after the first answer
+psql("update heao.group_state set saves_used = 2"
+     . " where candidate_id = $cid and group_code = 'O4'");
+sleep 0.3;
+like(browse(), qr/"batch":"O4".*"saves_used":1,/,
+     'V1 a second browse with no change is served from the cache');
+
+my $later = psql(q{select to_char(now() + interval '3 hours',
+                                  'YYYY-MM-DD HH24:MI:SS')});
+($rc, $out) = admin('window', 'O4', 'extend', $later, '--by', 'op-li',
+                    '--why', 'extended again');
+is($rc, 0, 'O4 window extend runs');
+my $later_at = psql("select floor(extract(epoch from"
+                    . " '$later'::timestamptz))");
+like(browse(), qr/"batch":"O4".*"saves_used":2,.*"closes_at":$later_at,/,
+     'V1 B6 the next browse shows the extended close at once (and is read'
+     . ' again: the counter moved meanwhile shows too)');
+
+# the catalog of O4 again, with major 07 renamed
+my $old = psql(q{select name from heao.major
+                  where batch_code = 'O4' and inst_code = '1105'
+                    and code = '07'});
+my $catalog = '/tmp/catalog-o4.csv';
+open(my $cf, '>', $catalog) or die $!;
+print $cf 'batch,inst_code,inst_name,province,ownership,major_code,'
+          . "major_name,class,plan,tuition,years,restrictions,note,"
+          . "major_group\n",
+          map { "$_\n" } split /\n/, psql(q{
+    select format('O4,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,,,', i.code, i.name,
+                  i.province, i.ownership, m.code,
+                  m.name || case when m.code = '07' then '（新）' else ''
+                            end,
+                  m.class, m.plan, m.tuition, m.years)
+      from heao.institution i
+      join heao.major m on m.batch_code = i.batch_code
+                       and m.inst_code = i.code
+     where i.batch_code = 'O4'
+     order by m.code});
+close $cf;
+
+($rc, $out) = admin('load-catalog', $catalog, '--by', 'op-li',
+                    '--why', 'major renamed');
+unlink $catalog;
+is($rc, 0, 'O4 load-catalog of O4 with a major renamed runs');
+like(browse(), qr/"code":"07","name":"\Q$old\E（新）"/,
+     'V1 B6 the next browse shows the new name of the major at once');
+
+# a change made in PostgreSQL, not by heao-admin, reaches browse within
+# the catalog refresh: the portal moves the epoch itself
+psql(q{update heao.batch set name = '运维测试批（改）' where code = 'O4'});
+my $seen;
+$start = time();
+
+while (time() - $start < 2 * $REFRESH + 2) {
+    if (browse() =~ /"batch_name":"运维测试批（改）"/) {
+        $seen = time() - $start;
+        last;
+    }
+
+    sleep 0.25;
+}
+
+ok(defined $seen, 'V1 B6 a batch renamed in PostgreSQL shows in browse'
+   . ' within the catalog refresh'
+   . (defined $seen ? sprintf(' (%.1f s)', $seen) : ''));
+
+# an answer stored under an older epoch is not served
+my $epoch = redis('GET', 'heao:be');
+my $gen = redis('GET', "heao:bg:$cid") || '0';
+redis('SET', "heao:b:$cid", "$gen:" . ($epoch - 1) . ' {"groups":[]}',
+      'EX', '60');
+like(browse(), qr/"batch":"O4"/,
+     'B6 an answer cached under an older epoch is read again');
+
+my $cmd = "HEAO_REDIS=127.0.0.1:1 '$ADMIN' window O4 extend '$later'"
+          . " --by op-li --why 'no redis' 2>&1";
+$out = qx{$cmd};
+is($? >> 8, 0, 'O4 window extend without Redis: the change stands');
+like($out, qr/^\Qheao-admin: warning: cached browse answers were not\E
+               \Q dropped: redis 127.0.0.1:1: \E.*
+               \Q the portal drops them within heao_catalog_refresh\E$/mx,
+     'B6 ... and it says the cached browse answers go a little later');
 
 
 # the roster from CSV: the refused rows reported, then nothing loaded

@@ -3,9 +3,12 @@
 # (HEAO_HTTP_PORT): a file with refused rows is reported line by line and
 # loads nothing; a good file replaces the batches it names in one
 # transaction, is audited with who and why, and the portal serves it
-# within seconds (B6).  Batch and group L6, which this suite adds and
-# removes; no test candidate (the roster sample's exam numbers are
-# 2141960000000N, the roster tests' 214196000001NN, removed after).
+# within seconds (B6); a load that would take away an institution or a
+# major that a saved application names is refused unless forced, a
+# rename of one is reported.  Batch and group L6, which this suite adds
+# and removes; test candidates 1260-1262 save in L6 (the roster sample's
+# exam numbers are 2141960000000N, the roster tests' 214196000001NN,
+# removed after).
 
 use strict;
 use warnings;
@@ -23,6 +26,7 @@ plan skip_all => 'needs the portal of tools/test (HEAO_HTTP_PORT)'
 
 my $PG_PORT = $ENV{TEST_NGINX_PG_PORT} || 15433;
 $ENV{HEAO_PG} = "host=127.0.0.1 port=$PG_PORT dbname=heao user=heao";
+$ENV{HEAO_REDIS} = '127.0.0.1:' . ($ENV{TEST_NGINX_REDIS_PORT} || 16380);
 
 my $TOP = "$FindBin::Bin/..";
 my $ADMIN = "$TOP/tools/heao-admin";
@@ -58,6 +62,7 @@ sub file {
 
 
 sub clean {
+    reset_candidate($_) for 1260 .. 1262;
     psql(q{
         begin;
         set local heao.purge = on;
@@ -69,7 +74,8 @@ sub clean {
          where subject in ('bad.csv', 'good.csv', 'again.csv', 'short.csv',
                            'sample.csv', 'roster-sample.csv', 'r-bad.csv',
                            'r-good.csv', 'r-again.csv', 'r-empty.csv',
-                           'r-head.csv', 'r-short.csv', 'r-header.csv');
+                           'r-head.csv', 'r-short.csv', 'r-header.csv',
+                           'held.csv', 'drop.csv', 'rename.csv');
         commit;});
     return;
 }
@@ -223,6 +229,110 @@ is(psql(q{select string_agg(inst_code || code, ',')
    '100101', 'O4 it replaced the batch: 0999 is gone, 1001 has its major');
 ok(defined served_within('0999', qr/^status 404$/, $LIMIT),
    'B6 the portal stops serving the institution that went');
+
+# ---- codes that saved applications name --------------------------------
+
+($rc, $out) = admin('load-catalog', file('held.csv',
+    'L6,1001,测试专科学校,河南省,民办,01,学前教育,,20,3500,3,,,',
+    'L6,1001,测试专科学校,河南省,民办,02,会计,,10,3500,3,,,',
+    'L6,1002,测试职业学院,河南省,公办,01,护理,,10,3000,3,,,',
+    'L6,1003,测试技术学院,河南省,公办,01,机电,,10,3000,3,,,'),
+    '--by', 'op-li', '--why', 'held');
+is($rc, 0, 'O4 a catalog for the saves below loads');
+
+# 1260 names 1001 (01, 02) and 1002 (01), 1261 names 1001 (01) and 1002
+# (01), 1262 named 1003 (01) and abandoned it
+my %slots = (
+    1260 => [ [ '1001', '01', '02' ], [ '1002', '01' ] ],
+    1261 => [ [ '1001', '01' ], [ '1002', '01' ] ],
+    1262 => [ [ '1003', '01' ] ]);
+
+for my $t (sort keys %slots) {
+    my $c = candidate($t);
+    my $content = json_of({ sections => [ { slots => [
+        map { { institution => $_->[0], majors => [ @$_[1 .. $#$_] ],
+                adjust => 'agree' } } @{ $slots{$t} } ] } ] });
+
+    like(psql(qq{select heao.save_application(
+        (select id from heao.candidate where exam_no = '$c->{exam_no}'),
+        'L6', '00000000-0000-4000-a000-00000000$t', '$content', 'summary',
+        '00000000000000000000', extract(epoch from now()), '127.0.0.1',
+        'test')}), qr/"status"\s*:\s*"saved"/, "O4 candidate $t saves in L6");
+}
+
+like(psql(q{select heao.abandon_group(id, 'L6', null, null)
+              from heao.candidate where exam_no = '21419900001262'}),
+     qr/"status"\s*:\s*"done"/, 'O4 candidate 1262 abandons L6');
+
+my $drop = file('drop.csv',
+    'L6,1001,测试专科学校,河南省,民办,01,学前教育,,20,3500,3,,,');
+my $before = psql(q{select string_agg(inst_code || code, ','
+                                      order by inst_code, code)
+                      from heao.major where batch_code = 'L6'});
+
+($rc, $out) = admin('load-catalog', $drop, '--by', 'op-li', '--why', 'drop');
+is($rc, 1, 'O4 load-catalog refuses to take away codes that saved'
+           . ' applications name');
+is(join("\n", grep { !/ERROR/ } split /\n/, $out), join("\n",
+   'L6 1001 02 会计: not in the file; the saved applications of 1'
+   . ' candidate name it',
+   'L6 1002 测试职业学院: not in the file; the saved applications of 2'
+   . ' candidates name it'),
+   'O4 each code by batch, institution and major, with its name and how'
+   . ' many hold it; not 1003, which only an abandoned application named');
+like($out, qr/\QERROR:  the saved applications of 2 candidates name 2\E
+              \Q codes the file drops, nothing loaded; --force loads it all\E
+              \Q the same\E$/mx,
+     'O4 it says nothing loaded and how to load all the same');
+is(psql(q{select string_agg(inst_code || code, ',' order by inst_code, code)
+            from heao.major where batch_code = 'L6'}),
+   $before, 'O4 the catalog of L6 is as it was');
+is(psql(q{select count(*) from heao.admin_audit where subject = 'drop.csv'}),
+   0, 'O4 the refused load is not audited');
+
+($rc) = admin('window', 'L6', 'close', '--force', '--by', 'op-li',
+              '--why', 'force');
+is($rc, 2, 'O4 --force belongs to load-catalog only');
+
+($rc, $out) = admin('load-catalog', $drop, '--force', '--by', 'op-li',
+                    '--why', 'drop all the same');
+my $dv = psql('select heao.catalog_version()');
+is($rc . "\n" . $out, "0\n"
+   . 'warning: L6 1001 02 会计: not in the file; the saved applications of'
+   . " 1 candidate name it\n"
+   . 'warning: L6 1002 测试职业学院: not in the file; the saved applications'
+   . " of 2 candidates name it\n"
+   . "loaded 1 institutions and 1 majors into L6; catalog version $dv\n",
+   'O4 --force loads it, each code that went a warning');
+is(psql(q{select string_agg(inst_code || code, ',') from heao.major
+           where batch_code = 'L6'}),
+   '100101', 'O4 the file is the catalog of L6 now');
+is(psql(q{select (detail - 'version')::text from heao.admin_audit
+           where subject = 'drop.csv'}),
+   '{"forced": true, "majors": 1, "batches": ["L6"], "dropped": 2,'
+   . ' "institutions": 1, "dropped_candidates": 2}',
+   'O4 the audit says it was forced, what went and from how many');
+
+# 1002 and 1001 02 are gone already: only what the catalog has counts
+($rc, $out) = admin('load-catalog', file('rename.csv',
+    'L6,1001,测试专科学校（新校区）,河南省,民办,01,学前教育（师范）,,20,3500,'
+    . '3,,,'), '--by', 'op-li', '--why', 'renamed');
+my $rv = psql('select heao.catalog_version()');
+is($rc . "\n" . $out, "0\n"
+   . 'warning: L6 1001 测试专科学校 -> 测试专科学校（新校区）: the saved'
+   . " applications of 2 candidates show the new name\n"
+   . 'warning: L6 1001 01 学前教育 -> 学前教育（师范）: the saved'
+   . " applications of 2 candidates show the new name\n"
+   . "loaded 1 institutions and 1 majors into L6; catalog version $rv\n",
+   'O4 a rename of a code saved applications name loads, with a warning'
+   . ' for each: old name, new name, how many');
+is(psql(q{select (detail - 'version')::text from heao.admin_audit
+           where subject = 'rename.csv'}),
+   '{"majors": 1, "batches": ["L6"], "renamed": 2, "institutions": 1,'
+   . ' "renamed_candidates": 2}',
+   'O4 the audit counts the renamed codes and their candidates');
+
+reset_candidate($_) for 1260 .. 1262;
 
 # ---- the samples of docs/ ---------------------------------------------
 
