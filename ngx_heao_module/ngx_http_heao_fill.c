@@ -463,6 +463,14 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         end = ngx_http_heao_session_fill_end(ctx->session, &b->code);
 
+        if (end == 0) {
+            /* F13: no fill session was ever started, none ran out */
+            return ngx_http_heao_send_error(r, NGX_HTTP_CONFLICT,
+                                            "fill_not_begun", NULL,
+                                            "尚未开始填报，请先阅读"
+                                            "并同意志愿填报须知");
+        }
+
         if (ctx->arrived > end) {
             return ngx_http_heao_send_error(r, NGX_HTTP_CONFLICT,
                                             "fill_expired", NULL,

@@ -985,6 +985,15 @@
             return;
         }
 
+        if (r.status === 409 && r.data.error === 'fill_not_begun') {
+            summary(heao.message(r), null, {
+                href: 'notice.html?batch=' + encodeURIComponent(code),
+                text: '阅读填报须知并开始填报'
+            }, 'error');
+            status('', '');
+            return;
+        }
+
         if (r.status === 409) {
             summary(heao.message(r), null, browseLink(r.data), 'error');
             status('', '');
