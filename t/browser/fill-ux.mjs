@@ -31,8 +31,9 @@ import {
 const BATCH_NAME = '本科一批';
 const INST = '1105';
 const MAJORS = ['07', '11'];
-// the field paths of the dry run's errors, as the fill page reads them
-const FIELD_RE = new RegExp('^sections\\[(\\d+)\\]\\.slots\\[(\\d+)\\]'
+// the field paths of the dry run's errors, as docs/API.md has them
+const FIELD_RE = new RegExp('^application\\.sections\\[(\\d+)\\]'
+    + '\\.slots\\[(\\d+)\\]'
     + '(?:\\.(institution|adjust|majors\\[(\\d+)\\]))?$');
 
 // 12 lines of a failure's detail, not 6: a page's errors come in lists
