@@ -20,6 +20,7 @@
 #define NGX_HTTP_HEAO_BROWSE_TTL        300     /* seconds */
 #define NGX_HTTP_HEAO_PLAN_PAGE         20      /* F18: institutions a page */
 #define NGX_HTTP_HEAO_PLAN_PAGE_MAX     50
+#define NGX_HTTP_HEAO_PLAN_PAGE_LAST    999999999   /* 9 digits */
 #define NGX_HTTP_HEAO_PLAN_QUERY_MAX    64      /* bytes searched for */
 
 
@@ -465,6 +466,14 @@ ngx_http_heao_save(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         }
 
         end = ngx_http_heao_session_fill_end(ctx->session, &b->code);
+
+        if (end == 0) {
+            /* F13: no fill session was ever started, none ran out */
+            return ngx_http_heao_send_error(r, NGX_HTTP_CONFLICT,
+                                            "fill_not_begun", NULL,
+                                            "尚未开始填报，请先阅读"
+                                            "并同意志愿填报须知");
+        }
 
         if (ctx->arrived > end) {
             return ngx_http_heao_send_error(r, NGX_HTTP_CONFLICT,
@@ -1080,8 +1089,11 @@ ngx_http_heao_plan(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         return NGX_ERROR;
     }
 
+    /* a page past the last is empty: no batch has more pages than codes */
+
     total = 0;
-    from = (ngx_uint_t) ((page - 1) * size);
+    from = (ngx_uint_t) ((ngx_min(page, NGX_HTTP_HEAO_INST_CODES + 1) - 1)
+                         * size);
 
     for (i = 0; i < b->ninst; i++) {
         in = b->list[i];
@@ -1290,8 +1302,9 @@ ngx_http_heao_plan_args(ngx_http_request_t *r, ngx_str_t *q, ngx_int_t *page,
     if (ngx_http_arg(r, (u_char *) "page", 4, &v) == NGX_OK) {
         *page = ngx_atoi(v.data, v.len);
 
-        if (*page < 1 || *page > NGX_HTTP_HEAO_INST_CODES) {
-            return ngx_http_heao_bad_field(r, "page", "页码应为正整数");
+        if (*page < 1 || *page > NGX_HTTP_HEAO_PLAN_PAGE_LAST) {
+            return ngx_http_heao_bad_field(r, "page",
+                                           "页码应为不超过9位的正整数");
         }
     }
 

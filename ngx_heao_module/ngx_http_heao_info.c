@@ -27,16 +27,17 @@ typedef enum {
 } ngx_http_heao_view_step_e;
 
 
+/* the state of the group first, the proof only when the abandon can be */
 typedef enum {
     NGX_HTTP_HEAO_ABANDON_SESSION = 0,
     NGX_HTTP_HEAO_ABANDON_LOADED,
+    NGX_HTTP_HEAO_ABANDON_CHECKED,
     NGX_HTTP_HEAO_ABANDON_RATE_CHECKED,
-    NGX_HTTP_HEAO_ABANDON_PROOF,
     NGX_HTTP_HEAO_ABANDON_VERIFIED,
     NGX_HTTP_HEAO_ABANDON_TOTP_USED,
+    NGX_HTTP_HEAO_ABANDON_CODE_CHECKED,
     NGX_HTTP_HEAO_ABANDON_STORED,
-    NGX_HTTP_HEAO_ABANDON_DONE,
-    NGX_HTTP_HEAO_ABANDON_CODE_CHECKED
+    NGX_HTTP_HEAO_ABANDON_DONE
 } ngx_http_heao_abandon_step_e;
 
 
@@ -44,6 +45,9 @@ typedef struct {
     ngx_str_t                    type;          /* verify_info, totp, code */
     ngx_str_t                    value;
     uint64_t                     counter;       /* of the TOTP step used */
+    char                        *batch;         /* NUL terminated */
+    char                        *arrived;       /* seconds.milliseconds */
+    ngx_str_t                   *proof;         /* as heao.abandon_check */
     json_t                      *result;
 } ngx_http_heao_abandon_t;
 
@@ -52,6 +56,12 @@ static ngx_int_t ngx_http_heao_view(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx, ngx_uint_t stmt, const char *what);
 static ngx_int_t ngx_http_heao_abandon_start(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
+static ngx_int_t ngx_http_heao_abandon_count(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+static ngx_int_t ngx_http_heao_abandon_prove(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+static ngx_int_t ngx_http_heao_abandon_state(ngx_http_request_t *r,
+    const char *status);
 static ngx_int_t ngx_http_heao_abandon_store(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 static ngx_int_t ngx_http_heao_abandon_refused(ngx_http_request_t *r,
@@ -155,10 +165,13 @@ ngx_http_heao_mailbox_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 /*
  * V3: abandons the group of a batch, proven as A8 orders: the dynamic
  * password when one is bound, else a code sent by WeChat or SMS, else
- * the 密码验证信息 (its hash is checked in the thread pool).
- * Attempts are counted per candidate.  The answer names every batch of
- * the group, and waits for the commit and for the cached browse answer
- * to be dropped.
+ * the 密码验证信息 (its hash is checked in the thread pool).  The state
+ * of the group comes first (batch, abandoned, window), so that a proof
+ * that works once is spent only by an abandon that can happen; the
+ * transaction of the abandon judges the state again under its lock.
+ * Attempts at the proof are counted per candidate.  The answer names
+ * every batch of the group, and waits for the commit and for the cached
+ * browse answer to be dropped.
  */
 
 ngx_int_t
@@ -166,7 +179,6 @@ ngx_http_heao_abandon(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     ngx_int_t                 rc;
     ngx_str_t                *v;
-    const char               *values[1];
     ngx_http_heao_abandon_t  *ab;
 
     ab = ctx->data;
@@ -186,6 +198,26 @@ ngx_http_heao_abandon(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     case NGX_HTTP_HEAO_ABANDON_LOADED:
         return ngx_http_heao_abandon_start(r, ctx);
 
+    case NGX_HTTP_HEAO_ABANDON_CHECKED:
+        if (ctx->rc != NGX_OK || ctx->reply == NULL
+            || ctx->reply->nelts < 5)
+        {
+            return ngx_http_heao_backend_error(r, ctx, "abandon check");
+        }
+
+        /* status, proof, totp_secret, verify_hash, sent_to */
+
+        v = ctx->reply->elts;
+
+        if (v[0].len) {
+            /* refused whatever the proof: a one-use proof stays unspent */
+            return ngx_http_heao_abandon_state(r, (char *) v[0].data);
+        }
+
+        ab->proof = v;
+
+        return ngx_http_heao_abandon_count(r, ctx);
+
     case NGX_HTTP_HEAO_ABANDON_RATE_CHECKED:
         if (ctx->rc != NGX_OK || ctx->reply == NULL) {
             return ngx_http_heao_backend_error(r, ctx, "abandon");
@@ -203,79 +235,7 @@ ngx_http_heao_abandon(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                             "请稍后再试"));
         }
 
-        values[0] = (char *) ctx->session->candidate.data;
-        ctx->step = NGX_HTTP_HEAO_ABANDON_PROOF;
-
-        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_PROOF_OF, 1,
-                                     values, NULL);
-
-    case NGX_HTTP_HEAO_ABANDON_PROOF:
-        if (ctx->rc != NGX_OK || ctx->reply == NULL
-            || ctx->reply->nelts < 4)
-        {
-            return ngx_http_heao_backend_error(r, ctx, "abandon proof");
-        }
-
-        /* proof, totp_secret, verify_hash, sent_to: A8's order */
-
-        v = ctx->reply->elts;
-
-        if (v[1].len) {
-            /* a bound dynamic password is the proof (A8) */
-
-            if (ngx_strcmp(ab->type.data, "totp") != 0) {
-                return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                                "proof_required", "proof",
-                                                "已绑定动态密码，"
-                                                "请输入动态密码");
-            }
-
-            rc = ngx_http_heao_totp_match(r, &v[1], &ab->value,
-                                          ctx->arrived, &ab->counter);
-            if (rc == NGX_ERROR) {
-                return NGX_ERROR;
-            }
-
-            if (rc != NGX_OK) {
-                return ngx_http_heao_abandon_refused(r, ctx,
-                                                     "动态密码不正确"
-                                                     "或已使用");
-            }
-
-            ctx->step = NGX_HTTP_HEAO_ABANDON_TOTP_USED;
-
-            return ngx_http_heao_totp_use(r, ctx, &ctx->session->candidate,
-                                          ab->counter);
-        }
-
-        if (v[3].len) {
-            /* a code sent by WeChat or SMS (POST /api/code) */
-
-            if (ngx_strcmp(ab->type.data, "code") != 0) {
-                return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                                "proof_required", "proof",
-                                                "请输入微信或短信"
-                                                "收到的验证码");
-            }
-
-            ctx->step = NGX_HTTP_HEAO_ABANDON_CODE_CHECKED;
-
-            return ngx_http_heao_code_check(r, ctx, "abandon",
-                                            &ctx->session->candidate, NULL,
-                                            &ab->value);
-        }
-
-        if (ngx_strcmp(ab->type.data, "verify_info") != 0) {
-            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                            "proof_required", "proof",
-                                            "未绑定动态密码，"
-                                            "请输入密码验证信息");
-        }
-
-        ctx->step = NGX_HTTP_HEAO_ABANDON_VERIFIED;
-
-        return ngx_http_heao_kdf_verify(r, ctx, v[2].len ? &v[2] : NULL,
-                                        &ab->value, "abandon proof");
+        return ngx_http_heao_abandon_prove(r, ctx);
 
     case NGX_HTTP_HEAO_ABANDON_VERIFIED:
         if (ctx->rc == NGX_ERROR) {
@@ -349,16 +309,15 @@ ngx_http_heao_abandon(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 }
 
 
-/* the session checked, the body read, the attempt counted */
+/* the session checked, the body read, the state of the group asked for */
 
 static ngx_int_t
 ngx_http_heao_abandon_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     u_char                   *p;
     json_t                   *proof, *type, *value;
-    size_t                    len[3];
     ngx_int_t                 rc;
-    const char               *argv[3];
+    const char               *values[3];
     ngx_pool_cleanup_t       *cln;
     ngx_http_heao_abandon_t  *ab;
 
@@ -368,15 +327,12 @@ ngx_http_heao_abandon_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     }
 
     if (ctx->arg[0].len > NGX_HTTP_HEAO_BATCH_CODE_MAX) {
-        return ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                        NULL, "没有这个批次");
+        return ngx_http_heao_abandon_state(r, "not_found");
     }
 
     for (p = ctx->arg[0].data; p < ctx->arg[0].data + ctx->arg[0].len; p++) {
         if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z'))) {
-            return ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND,
-                                            "not_found", NULL,
-                                            "没有这个批次");
+            return ngx_http_heao_abandon_state(r, "not_found");
         }
     }
 
@@ -443,6 +399,40 @@ ngx_http_heao_abandon_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                        "请选择身份验证方式");
     }
 
+    /* libpq takes text parameters NUL terminated */
+
+    p = ngx_pnalloc(r->pool, ctx->arg[0].len + 1 + NGX_TIME_T_LEN + 5);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ab->batch = (char *) p;
+    p = ngx_cpymem(p, ctx->arg[0].data, ctx->arg[0].len);
+    *p++ = '\0';
+
+    ab->arrived = (char *) p;
+    ngx_sprintf(p, "%T.%03M%Z", ctx->arrived, ctx->arrived_msec);
+
+    values[0] = (char *) ctx->session->candidate.data;
+    values[1] = ab->batch;
+    values[2] = ab->arrived;
+
+    ctx->step = NGX_HTTP_HEAO_ABANDON_CHECKED;
+
+    return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_ABANDON_CHECK, 3,
+                                 values, NULL);
+}
+
+
+/* the abandon can happen: the attempt at the proof is counted */
+
+static ngx_int_t
+ngx_http_heao_abandon_count(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    u_char      *p;
+    size_t       len[3];
+    const char  *argv[3];
+
     p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_ABANDON_RATE)
                              + ctx->session->candidate.len
                              + 2 * NGX_INT_T_LEN);
@@ -470,33 +460,100 @@ ngx_http_heao_abandon_start(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 }
 
 
-/* proven: the abandon in one transaction */
+/* the proof A8's order asks of this candidate, checked and spent */
+
+static ngx_int_t
+ngx_http_heao_abandon_prove(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    ngx_int_t                 rc;
+    ngx_str_t                *v;
+    ngx_http_heao_abandon_t  *ab;
+
+    ab = ctx->data;
+    v = ab->proof;
+
+    if (v[2].len) {
+        /* a bound dynamic password is the proof (A8) */
+
+        if (ngx_strcmp(ab->type.data, "totp") != 0) {
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "proof_required", "proof",
+                                            "已绑定动态密码，"
+                                            "请输入动态密码");
+        }
+
+        rc = ngx_http_heao_totp_match(r, &v[2], &ab->value, ctx->arrived,
+                                      &ab->counter);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc != NGX_OK) {
+            return ngx_http_heao_abandon_refused(r, ctx,
+                                                 "动态密码不正确"
+                                                 "或已使用");
+        }
+
+        ctx->step = NGX_HTTP_HEAO_ABANDON_TOTP_USED;
+
+        return ngx_http_heao_totp_use(r, ctx, &ctx->session->candidate,
+                                      ab->counter);
+    }
+
+    if (v[4].len) {
+        /* a code sent by WeChat or SMS (POST /api/code) */
+
+        if (ngx_strcmp(ab->type.data, "code") != 0) {
+            return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "proof_required", "proof",
+                                            "请输入微信或短信"
+                                            "收到的验证码");
+        }
+
+        ctx->step = NGX_HTTP_HEAO_ABANDON_CODE_CHECKED;
+
+        return ngx_http_heao_code_check(r, ctx, "abandon",
+                                        &ctx->session->candidate, NULL,
+                                        &ab->value);
+    }
+
+    if (ngx_strcmp(ab->type.data, "verify_info") != 0) {
+        return ngx_http_heao_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                        "proof_required", "proof",
+                                        "未绑定动态密码，"
+                                        "请输入密码验证信息");
+    }
+
+    ctx->step = NGX_HTTP_HEAO_ABANDON_VERIFIED;
+
+    return ngx_http_heao_kdf_verify(r, ctx, v[3].len ? &v[3] : NULL,
+                                    &ab->value, "abandon proof");
+}
+
+
+/* proven: the abandon in one transaction, which judges the state again */
 
 static ngx_int_t
 ngx_http_heao_abandon_store(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
-    u_char      *p;
-    const char  *values[4];
+    u_char                   *p;
+    const char               *values[4];
+    ngx_http_heao_abandon_t  *ab;
 
-    p = ngx_pnalloc(r->pool, ctx->arg[0].len + 1 + NGX_TIME_T_LEN + 5
-                             + r->connection->addr_text.len + 1);
+    ab = ctx->data;
+
+    p = ngx_pnalloc(r->pool, r->connection->addr_text.len + 1);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
+    ngx_cpystrn(p, r->connection->addr_text.data,
+                r->connection->addr_text.len + 1);
+
     values[0] = (char *) ctx->session->candidate.data;
-
-    values[1] = (char *) p;
-    p = ngx_cpymem(p, ctx->arg[0].data, ctx->arg[0].len);
-    *p++ = '\0';
-
-    values[2] = (char *) p;
-    p = ngx_sprintf(p, "%T.%03M%Z", ctx->arrived, ctx->arrived_msec);
-
+    values[1] = ab->batch;
+    values[2] = ab->arrived;
     values[3] = (char *) p;
-    p = ngx_cpymem(p, r->connection->addr_text.data,
-                   r->connection->addr_text.len);
-    *p = '\0';
 
     ctx->step = NGX_HTTP_HEAO_ABANDON_STORED;
 
@@ -538,9 +595,24 @@ ngx_http_heao_abandon_answer(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         status = "";
     }
 
+    if (ngx_strcmp(status, "done") != 0) {
+        return ngx_http_heao_abandon_state(r, status);
+    }
+
+    ctx->step = NGX_HTTP_HEAO_ABANDON_DONE;
+
+    return ngx_http_heao_browse_forget(r, ctx);
+}
+
+
+/* the answer to an abandon that the state of the group refuses */
+
+static ngx_int_t
+ngx_http_heao_abandon_state(ngx_http_request_t *r, const char *status)
+{
     if (ngx_strcmp(status, "not_found") == 0) {
         return ngx_http_heao_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                        NULL, "没有这个批次");
+                                        "batch", "没有这个批次");
     }
 
     if (ngx_strcmp(status, "abandoned") == 0) {
@@ -555,16 +627,9 @@ ngx_http_heao_abandon_answer(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
                                               "尚未开始");
     }
 
-    if (ngx_strcmp(status, "done") != 0) {
-        return ngx_http_heao_send_error(r, NGX_HTTP_CONFLICT, "closed",
-                                        NULL, "本批次志愿填报"
-                                              "已截止，"
-                                              "不能再放弃");
-    }
-
-    ctx->step = NGX_HTTP_HEAO_ABANDON_DONE;
-
-    return ngx_http_heao_browse_forget(r, ctx);
+    return ngx_http_heao_send_error(r, NGX_HTTP_CONFLICT, "closed", NULL,
+                                    "本批次志愿填报已截止，"
+                                    "不能再放弃");
 }
 
 

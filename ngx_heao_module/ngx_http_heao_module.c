@@ -466,9 +466,9 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
     { "heao_mailbox_read",
       "select heao.mailbox_read($1::bigint, $2::bigint)", 2 },
 
-    { "heao_abandon_proof",
-      "select verify_hash, totp_secret from heao.abandon_proof($1::bigint)",
-      1 },
+    { "heao_abandon_check",
+      "select status, proof, totp_secret, verify_hash, sent_to"
+      " from heao.abandon_check($1::bigint, $2, $3::double precision)", 3 },
 
     { "heao_abandon",
       "select heao.abandon_group($1::bigint, $2, $3::double precision, $4)",

@@ -194,7 +194,8 @@ ngx_http_heao_rules_read(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
 
         if (!json_is_object(js) || !json_is_array(slots)) {
             return ngx_http_heao_malformed(r, app, "志愿段缺少slots数组",
-                                           "sections[%ui].slots", s);
+                                           "application.sections[%ui].slots",
+                                           s);
         }
 
         n = json_array_size(slots);
@@ -203,7 +204,8 @@ ngx_http_heao_rules_read(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
             return ngx_http_heao_malformed(r, app,
                                            "志愿个数超过"
                                            "本批次的设置",
-                                           "sections[%ui].slots", s);
+                                           "application.sections[%ui].slots",
+                                           s);
         }
 
         app->nslots[s] = n;
@@ -214,7 +216,8 @@ ngx_http_heao_rules_read(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
                                                &app->slots[s][j], s, j);
             if (rc != NGX_OK) {
                 return ngx_http_heao_malformed(r, app, app->message,
-                                               "sections[%ui].slots[%ui]%V",
+                                               "application.sections[%ui]"
+                                               ".slots[%ui]%V",
                                                s, j, &app->field);
             }
         }
@@ -1034,19 +1037,22 @@ ngx_http_heao_rules_error(ngx_http_request_t *r, ngx_http_heao_app_t *app,
         if (place == NGX_HTTP_HEAO_PLACE_INST) {
             ngx_sprintf(where, "institution%Z");
             *ngx_snprintf(field, sizeof(field) - 1,
-                          "sections[%ui].slots[%ui].institution", s, j)
+                          "application.sections[%ui].slots[%ui]"
+                          ".institution", s, j)
                 = '\0';
 
         } else if (place == NGX_HTTP_HEAO_PLACE_ADJUST) {
             ngx_sprintf(where, "adjust%Z");
             *ngx_snprintf(field, sizeof(field) - 1,
-                          "sections[%ui].slots[%ui].adjust", s, j)
+                          "application.sections[%ui].slots[%ui]"
+                          ".adjust", s, j)
                 = '\0';
 
         } else {
             ngx_sprintf(where, "major%i%Z", place + 1);
             *ngx_snprintf(field, sizeof(field) - 1,
-                          "sections[%ui].slots[%ui].majors[%i]", s, j, place)
+                          "application.sections[%ui].slots[%ui]"
+                          ".majors[%i]", s, j, place)
                 = '\0';
         }
 

@@ -53,7 +53,7 @@ sub invalid {
     my @errors = map {
         my ($rule, $slot, $place, $field, $message) = @$_;
         qq({"rule":"$rule","section":1,"slot":$slot,"place":"$place",)
-        . qq("field":"sections[0].slots[@{[$slot - 1]}].$field",)
+        . qq("field":"application.sections[0].slots[@{[$slot - 1]}].$field",)
         . qq("message":"$message"});
     } @_;
 
@@ -292,7 +292,7 @@ main::check(map { ['1105', ['07'], 'agree'] } 1 .. 7)
 main::headers()
 --- error_code: 400
 --- response_body chomp
-{"error":"bad_field","message":"志愿个数超过本批次的设置","field":"sections[0].slots"}
+{"error":"bad_field","message":"志愿个数超过本批次的设置","field":"application.sections[0].slots"}
 
 
 
@@ -303,7 +303,7 @@ main::check(['1105', ['07', '11', '04', '09', '12', '13'], 'agree'])
 main::headers()
 --- error_code: 400
 --- response_body chomp
-{"error":"bad_field","message":"专业应为数组，且不超过本批次的专业个数","field":"sections[0].slots[0].majors"}
+{"error":"bad_field","message":"专业应为数组，且不超过本批次的专业个数","field":"application.sections[0].slots[0].majors"}
 
 
 
@@ -315,11 +315,49 @@ POST /api/fill/11/check
 main::headers()
 --- error_code: 400
 --- response_body chomp
-{"error":"bad_field","message":"专业代号应为字符串","field":"sections[0].slots[0].majors"}
+{"error":"bad_field","message":"专业代号应为字符串","field":"application.sections[0].slots[0].majors"}
 
 
 
-=== TEST 22: R1 a duplicate key in the body
+=== TEST 22: R1 an application without a sections array: the path from the body
+--- request eval
+[ "POST /api/fill/11/check\n"
+  . HeaoTest::json_of({ application => { sections => {} } }),
+  "POST /api/fill/11/check\n"
+  . HeaoTest::json_of({ application => { sections => [ { slots => [] },
+                                                        { slots => [] } ] } }),
+  "POST /api/fill/11/check\n"
+  . HeaoTest::json_of({ application => { sections => [ { slots => 1 } ] } }) ]
+--- more_headers eval
+main::headers()
+--- error_code eval
+[ 400, 400, 400 ]
+--- response_body eval
+[ qq({"error":"bad_field","message":"志愿信息缺少sections数组","field":"application.sections"}),
+  qq({"error":"bad_field","message":"志愿段数超过本批次的设置","field":"application.sections"}),
+  qq({"error":"bad_field","message":"志愿段缺少slots数组","field":"application.sections[0].slots"}) ]
+
+
+
+=== TEST 23: R1 a save names the same path as the check for the same fault
+--- request eval
+[ "POST /api/fill/11/save\n"
+  . HeaoTest::json_of({ save_id => '00000000-0000-4000-8000-000000003023',
+                        application => { sections => [ { slots => [
+                          { institution => 1105 } ] } ] } }),
+  "POST /api/fill/11/check\n"
+  . HeaoTest::json_of({ application => { sections => [ { slots => [
+                          { institution => 1105 } ] } ] } }) ]
+--- more_headers eval
+"Content-Type: application/json\n" . HeaoTest::session(30, fill => ['11', time() + 600])
+--- error_code eval
+[ 400, 400 ]
+--- response_body eval
+[ (qq({"error":"bad_field","message":"院校代号应为字符串","field":"application.sections[0].slots[0].institution"})) x 2 ]
+
+
+
+=== TEST 24: R1 a duplicate key in the body
 --- request
 POST /api/fill/11/check
 {"application":{},"application":{}}
@@ -331,7 +369,7 @@ main::headers()
 
 
 
-=== TEST 23: R1 a batch that does not exist
+=== TEST 25: R1 a batch that does not exist
 --- request eval
 "POST /api/fill/99/check\n" . main::app(['1105', ['07'], 'agree'])
 --- more_headers eval
@@ -342,7 +380,7 @@ main::headers()
 
 
 
-=== TEST 24: A6 the check without the CSRF token is refused
+=== TEST 26: A6 the check without the CSRF token is refused
 --- request eval
 main::check(['1105', ['07'], 'agree'])
 --- more_headers eval
@@ -355,7 +393,7 @@ $h
 
 
 
-=== TEST 25: F2 the name of an institution and its majors by code
+=== TEST 27: F2 the name of an institution and its majors by code
 --- request
 GET /api/catalog/11/1105
 --- response_body_like chomp
@@ -363,7 +401,7 @@ GET /api/catalog/11/1105
 
 
 
-=== TEST 26: F2 leading zeros matter: a code the batch does not hold
+=== TEST 28: F2 leading zeros matter: a code the batch does not hold
 --- request eval
 "GET /api/catalog/11/$::MISSING"
 --- error_code: 404
@@ -372,7 +410,7 @@ GET /api/catalog/11/1105
 
 
 
-=== TEST 27: F2 a code of three digits is no institution
+=== TEST 29: F2 a code of three digits is no institution
 --- request
 GET /api/catalog/11/105
 --- error_code: 404
@@ -381,7 +419,7 @@ GET /api/catalog/11/105
 
 
 
-=== TEST 28: B1 the batches of the year with their window, candidate types and shape
+=== TEST 30: B1 the batches of the year with their window, candidate types and shape
 --- request
 GET /api/batches
 --- response_body_like chomp
@@ -389,7 +427,7 @@ GET /api/batches
 
 
 
-=== TEST 29: A5 the check without a session is refused as unauthenticated
+=== TEST 31: A5 the check without a session is refused as unauthenticated
 --- request eval
 main::check(['1105', ['07'], 'agree'])
 --- more_headers

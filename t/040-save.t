@@ -93,14 +93,14 @@ qr/^\{(?=.*"batch":"11")(?=.*"saves_used":0)(?=.*"saves_left":3)(?=.*"applicatio
 
 
 
-=== TEST 3: F13 a save without a fill session is refused
+=== TEST 3: F13 a save without a fill session is refused as not begun, not as run out
 --- request eval
 main::save(0)
 --- more_headers eval
 main::headers(41)
 --- error_code: 409
 --- response_body chomp
-{"error":"fill_expired","message":"本次填报时间已到，请重新进入填报页面"}
+{"error":"fill_not_begun","message":"尚未开始填报，请先阅读并同意志愿填报须知"}
 
 
 

@@ -100,7 +100,8 @@ sub invalid {
         my ($rule, $sec, $slot, $place, $field, $message) = @$_;
         defined $sec
         ? qq({"rule":"$rule","section":$sec,"slot":$slot,"place":"$place",)
-          . qq("field":"sections[@{[$sec - 1]}].slots[@{[$slot - 1]}].)
+          . qq("field":"application.sections[@{[$sec - 1]}])
+          . qq(.slots[@{[$slot - 1]}].)
           . qq($field","message":"$message"})
         : qq({"rule":"$rule","section":null,"slot":null,"place":null,)
           . qq("field":"application","message":"$message"});

@@ -117,7 +117,7 @@ sub invalid {
     my @errors = map {
         my ($sec, $place, $field, $message) = @$_;
         qq({"rule":"F7","section":$sec,"slot":1,"place":"$place",)
-        . qq("field":"sections[@{[$sec - 1]}].slots[0].$field",)
+        . qq("field":"application.sections[@{[$sec - 1]}].slots[0].$field",)
         . qq("message":"$message"});
     } @_;
 
@@ -253,10 +253,10 @@ main::headers(1703, 'X7')
 qq({"error":"invalid_application","message":"志愿信息有误，请按提示修改",)
 . qq("errors":[)
 . qq({"rule":"F7","section":1,"slot":1,"place":"major2",)
-. qq("field":"sections[0].slots[0].majors[1]","message":)
+. qq("field":"application.sections[0].slots[0].majors[1]","message":)
 . qq("第一志愿：专业调剂仅在专业组内进行，专业2(音乐表演)不在专业1所属的专业组1中"},)
 . qq({"rule":"F7","section":1,"slot":1,"place":"major3",)
-. qq("field":"sections[0].slots[0].majors[2]","message":)
+. qq("field":"application.sections[0].slots[0].majors[2]","message":)
 . qq("第一志愿：专业调剂仅在专业组内进行，专业3(戏剧影视文学)不在专业1所属的专业组1中"}]})
 
 

@@ -247,18 +247,33 @@ main::headers(1712)
 
 
 
-=== TEST 13: F18 a page of 0 is refused
---- request
-GET /api/plan/X8?page=0
+=== TEST 13: F18 a page of 0, one that is no number, or one of 10 digits is refused
+--- request eval
+[ "GET /api/plan/X8?page=0", "GET /api/plan/X8?page=2a",
+  "GET /api/plan/X8?page=1000000000" ]
 --- more_headers eval
 main::headers(1710)
---- error_code: 400
---- response_body chomp
-{"error":"bad_field","message":"页码应为正整数","field":"page"}
+--- error_code eval
+[ 400, 400, 400 ]
+--- response_body eval
+[ (qq({"error":"bad_field","message":"页码应为不超过9位的正整数","field":"page"})) x 3 ]
 
 
 
-=== TEST 14: F18 a page size over 50 is refused
+=== TEST 14: F18 a page past the last is empty, with the total and the pages
+--- request eval
+[ "GET /api/plan/X8?size=10&page=4", "GET /api/plan/X8?size=10&page=99999",
+  "GET /api/plan/X8?size=10&page=999999999" ]
+--- more_headers eval
+main::headers(1710)
+--- error_code eval
+[ 200, 200, 200 ]
+--- response_body eval
+[ map { main::page('', $_, 10, 1 + $::FILLERS) } 4, 99999, 999999999 ]
+
+
+
+=== TEST 15: F18 a page size over 50 is refused
 --- request
 GET /api/plan/X8?size=51
 --- more_headers eval
@@ -269,7 +284,7 @@ main::headers(1710)
 
 
 
-=== TEST 15: F18 a query of invalid UTF-8 is refused
+=== TEST 16: F18 a query of invalid UTF-8 is refused
 --- request
 GET /api/plan/X8?q=%E9%83
 --- more_headers eval
@@ -280,7 +295,7 @@ main::headers(1710)
 
 
 
-=== TEST 16: F18 the plan query needs a session
+=== TEST 17: F18 the plan query needs a session
 --- request
 GET /api/plan/X8
 --- error_code: 401
@@ -289,7 +304,7 @@ GET /api/plan/X8
 
 
 
-=== TEST 17: F18 专升本: every institution of the demo batch 70, paged by 50
+=== TEST 18: F18 专升本: every institution of the demo batch 70, paged by 50
 --- request
 GET /api/plan/70?size=50&page=3
 --- more_headers eval
@@ -302,7 +317,7 @@ qr/^\{"batch":"70","query":"","page":3,"size":50,"institutions":\[.*\],"total":$
 
 
 
-=== TEST 18: F18 对口本科 of the demo year: a woman sees her majors, not one for men
+=== TEST 19: F18 对口本科 of the demo year: a woman sees her majors, not one for men
 --- request eval
 "GET /api/plan/60/$::INST"
 --- more_headers eval
@@ -312,7 +327,7 @@ qr/^\{"batch":"60","code":"$::INST",(?!.*"code":"$::MAJOR","name").*"majors":\[(
 
 
 
-=== TEST 19: F18 征集志愿: the institutions of 1Z a woman of 文科 may choose
+=== TEST 20: F18 征集志愿: the institutions of 1Z a woman of 文科 may choose
 --- request
 GET /api/plan/1Z?size=1
 --- more_headers eval

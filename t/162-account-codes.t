@@ -175,7 +175,7 @@ main::post('/api/abandon/11', { proof => { type => 'code',
 
 
 
-=== TEST 8: V3 the code works once
+=== TEST 8: V3 the code works once: spent, it proves nothing for another group
 --- more_headers eval: main::headers(1620)
 --- request eval
 Test::More::is(main::notices(1620, 'abandon'), 'sms',
@@ -185,7 +185,7 @@ Test::More::like(main::psql("select payload->>'text' from heao.outbox"
                             . " and kind = 'abandon'"),
                  qr/^您于\d\d月\d\d日\d\d:\d\d从IP地址127\.0\.0\.1放弃了本科一批志愿。/,
                  'A12 the abandon notice has the time and the address');
-main::post('/api/abandon/11', { proof => { type => 'code',
+main::post('/api/abandon/12', { proof => { type => 'code',
                                            code => $main::CODE } })
 --- error_code: 403
 --- response_body chomp

@@ -20,8 +20,13 @@
     var INST_LEN = 4;
     var MAJOR_LEN = 2;
 
-    /* sections[i].slots[j], then .institution, .adjust or .majors[k] */
-    var FIELD_RE = new RegExp('^sections\\[(\\d+)\\]\\.slots\\[(\\d+)\\]'
+    /*
+     * the paths the server names (docs/API.md, Errors):
+     * application.sections[i].slots[j], then .institution, .adjust or
+     * .majors[k]
+     */
+    var FIELD_RE = new RegExp('^application\\.sections\\[(\\d+)\\]'
+        + '\\.slots\\[(\\d+)\\]'
         + '(?:\\.(institution|adjust|majors\\[(\\d+)\\]))?$');
 
     var CLASS_TEXT = {
@@ -201,7 +206,7 @@
 
     function buildSlot(sec, i, j) {
         var id = 'f-' + i + '-' + j;
-        var path = 'sections[' + i + '].slots[' + j + ']';
+        var path = 'application.sections[' + i + '].slots[' + j + ']';
         var ref = i + '.' + j;
         var fs = el('fieldset', {class: 'slot', id: id});
         var s = {i: i, j: j, sec: sec, fs: fs, majors: [], info: null,
@@ -657,7 +662,7 @@
         var m, s, k;
 
         if (typeof path !== 'string' && e.section && e.slot) {
-            path = 'sections[' + (e.section - 1) + '].slots['
+            path = 'application.sections[' + (e.section - 1) + '].slots['
                    + (e.slot - 1) + ']';
         }
 
@@ -982,6 +987,15 @@
 
         if (r.status === 409 && r.data.error === 'fill_expired') {
             endSession();
+            return;
+        }
+
+        if (r.status === 409 && r.data.error === 'fill_not_begun') {
+            summary(heao.message(r), null, {
+                href: 'notice.html?batch=' + encodeURIComponent(code),
+                text: '阅读填报须知并开始填报'
+            }, 'error');
+            status('', '');
             return;
         }
 

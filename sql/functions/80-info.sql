@@ -78,22 +78,6 @@ comment on function heao.mailbox_read(bigint, bigint) is
     ' when the candidate has no such message';
 
 
-create or replace function heao.abandon_proof(p_candidate bigint)
-    returns table (verify_hash text, totp_secret text)
-    language sql
-    stable
-as $$
-    select c.verify_hash, encode(c.totp_secret, 'hex')
-      from heao.candidate c
-     where c.id = p_candidate
-$$;
-
-comment on function heao.abandon_proof(bigint) is
-    'what an abandon is proven with (V3): the hash of the'
-    ' 密码验证信息 and the dynamic password key in hex, null when not'
-    ' bound';
-
-
 -- V3 in one transaction: the group's row locked as a save locks it, the
 -- window judged by the arrival time, the application voided (the saves
 -- stay in heao.save_history), a mailbox message and the notices

@@ -47,6 +47,39 @@ comment on function heao.proof_of(bigint) is
     ' and where a code goes as a page may show it';
 
 
+-- V3: what an abandon that arrived at p_arrived meets before its proof is
+-- checked, so that a one-use proof is spent only when the abandon can
+-- happen: the state (not_found, abandoned, not_open, closed in the order
+-- abandon_group judges them; null when it can) and the proof of
+-- heao.proof_of.  Reads only: abandon_group judges again under its lock.
+create or replace function heao.abandon_check(p_candidate bigint,
+    p_batch text, p_arrived double precision)
+    returns table (status text, proof text, totp_secret text,
+                   verify_hash text, sent_to text)
+    language sql
+    stable
+as $$
+    select case
+               when b.code is null then 'not_found'
+               when st.abandoned_at is not null then 'abandoned'
+               when a.at < b.opens_at then 'not_open'
+               when a.at >= b.closes_at then 'closed'
+           end,
+           p.proof, p.totp_secret, p.verify_hash, p.sent_to
+      from heao.proof_of(p_candidate) p
+     cross join (select coalesce(to_timestamp(p_arrived), now()) as at) a
+      left join heao.batch b on b.code = p_batch
+      left join heao.group_state st
+             on st.candidate_id = p_candidate
+            and st.group_code = b.group_code
+$$;
+
+comment on function heao.abandon_check(bigint, text, double precision) is
+    'V3: the state an abandon arriving at p_arrived meets (not_found,'
+    ' abandoned, not_open, closed, null when it can happen) and the proof'
+    ' it asks for, as heao.proof_of; no row for an unknown candidate';
+
+
 -- A8: the candidate of a reset, when exam number, ID number and name
 -- agree; no row otherwise (the answer does not say which field differs)
 create or replace function heao.recover_lookup(p_exam_no text,

@@ -8,6 +8,8 @@
 //   - 上移, 下移 and 插入 move a slot's contents, and 插入 is refused
 //     while the last slot is filled;
 //   - 重新填写 asks first: 取消 keeps the form, 确定清空 empties it;
+//   - a save with no fill session behind it (F13) says so and leads to
+//     the notice, without ending the countdown as a session run out;
 //   - a reload offers the local draft back, marked as not saved, and the
 //     form shows the saved application until it is restored;
 //   - when the time is up, saving stops and the typing stays as a draft;
@@ -17,18 +19,21 @@
 // REDIS_PORT; CHROMIUM optional.  Screenshots go to t/artifacts/ux-*.png.
 // Prints TAP; exits 1 on any failure.
 
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import {
-    ARTIFACTS, BASE, SMALL_PHONE, batchOf, candidate, check, contains,
-    crashed, equal, finish, injectAxe, launch, login, newStrictPage, report,
-    reset, setDetailLines, shot, typeCode, waitName
+    ARTIFACTS, BASE, REDIS_PORT, SMALL_PHONE, batchOf, candidate, check,
+    contains, crashed, equal, finish, injectAxe, launch, login,
+    newStrictPage, report, reset, setDetailLines, shot, typeCode, waitName
 } from './lib.mjs';
 
 const BATCH_NAME = '本科一批';
 const INST = '1105';
 const MAJORS = ['07', '11'];
-// the field paths of the dry run's errors, as the fill page reads them
-const FIELD_RE = new RegExp('^sections\\[(\\d+)\\]\\.slots\\[(\\d+)\\]'
+// the field paths of the dry run's errors, as docs/API.md has them
+const FIELD_RE = new RegExp('^application\\.sections\\[(\\d+)\\]'
+    + '\\.slots\\[(\\d+)\\]'
     + '(?:\\.(institution|adjust|majors\\[(\\d+)\\]))?$');
 
 // 12 lines of a failure's detail, not 6: a page's errors come in lists
@@ -81,6 +86,22 @@ async function answerDialog(page, button) {
     });
     await page.click(button);
     await page.evaluate(() => window.heaoDialogClosed);
+}
+
+// a command to the portal's Redis on the session of the page's cookie
+async function sessionRedis(context, ...args) {
+    const sid = (await context.cookies()).find((k) => k.name === 'heao_sid');
+
+    if (!sid) {
+        throw new Error('no heao_sid cookie');
+    }
+
+    const key = 'heao:s:' + createHash('sha256').update(sid.value)
+                                                 .digest('hex');
+
+    return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', REDIS_PORT,
+                                      args[0], key, ...args.slice(1)],
+                        { encoding: 'utf8' }).trim();
 }
 
 async function ux(browser, c, batch, inst) {
@@ -221,6 +242,44 @@ async function ux(browser, c, batch, inst) {
         await page.waitForSelector('#reset-dialog[open]');
         await answerDialog(page, '#reset-confirm');
         equal(await slot(page, 1), '|||', 'emptied after 确定清空');
+    });
+
+    await check('F13 a save with no fill session leads to the notice, '
+                + 'the countdown going on', async () => {
+        const field = 'f:' + batch.code;
+        const end = await sessionRedis(context, 'HGET', field);
+
+        if (!/^\d+$/.test(end)) {
+            throw new Error('no fill session in the session: ' + end);
+        }
+
+        await sessionRedis(context, 'HDEL', field);
+
+        try {
+            const [res] = await Promise.all([
+                page.waitForResponse((r) => /\/api\/fill\/[^/]+\/save$/
+                                     .test(r.url())),
+                page.click('#save')
+            ]);
+            const data = await res.json();
+
+            equal(res.status() + ' ' + data.error, '409 fill_not_begun',
+                  'answer');
+            await page.waitForSelector('#summary:not([hidden])');
+            contains(await page.textContent('#summary'), data.message,
+                     'summary');
+            equal(await page.getAttribute('#summary a', 'href'),
+                  'notice.html?batch=' + encodeURIComponent(batch.code),
+                  'link to the notice');
+            equal(await page.evaluate(() => document
+                  .getElementById('timerbar').classList.contains('ended')),
+                  false, 'countdown not ended');
+            equal(await page.isDisabled('#save'), false, 'save still on');
+            await contrast(page);
+
+        } finally {
+            await sessionRedis(context, 'HSET', field, end);
+        }
     });
 
     await check('at 5 minutes left the countdown warns, visibly and aloud',
