@@ -43,6 +43,24 @@ sub admin {
 }
 
 
+# the same, with what it says on stderr as its output
+sub admin_err {
+    my @args = @_;
+    my $pid = open(my $fh, '-|') // die "fork: $!";
+
+    if ($pid == 0) {
+        open(STDERR, '>&', \*STDOUT) or die "stderr: $!";
+        exec($ADMIN, @args) or die "$ADMIN: $!";
+    }
+
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+
+    return ($? >> 8, $out);
+}
+
+
 sub request {
     my ($method, $path, $headers, $body) = @_;
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
@@ -114,12 +132,24 @@ ok(defined $t, 'O4 the portal opens the new batch O4 for begin');
 
 # window close and extend, through the running nginx
 
-my ($rc, $out) = admin('window', 'O4', 'close');
-is($rc, 1, 'O4 window close without --by and --why is refused');
+my ($rc, $out) = admin_err('window', 'O4', 'close');
+is("$rc $out", "2 heao-admin: --by WHO is required: the audit names who"
+   . " did it\n", 'O4 window close without --by and --why is a usage error');
+($rc, $out) = admin_err('window', 'O4', 'close', '--why', 'closing test',
+                        '--by');
+is("$rc $out", "2 heao-admin: --by needs a value\n",
+   'O4 ... and so is a --by without its value');
 
 ($rc, $out) = admin('window', 'O4', 'close', '--by', 'op-li',
                     '--why', 'closing test');
 is($rc, 0, 'O4 window close runs');
+
+($rc, $out) = admin_err('window', 'O4', 'close', '--by', 'op-li',
+                        '--why', 'closing again');
+my $re = '^1 heao-admin: batch O4 is closed already, since \S+ \S+:'
+         . ' nothing changed\n\z';
+like("$rc $out", qr/$re/,
+     'O4 closing a closed batch again is refused: it says it is closed');
 
 my $body;
 ($t, $body) = begin_until(409, $S);
@@ -156,6 +186,16 @@ my $until = psql(q{select to_char(now() + interval '2 hours',
 is($rc, 0, 'O4 window extend runs');
 like($out, qr/window .* \.\. \Q$until\E/, 'O4 ... and prints the new close');
 
+($rc, $out) = admin_err('window', 'O4', 'extend', $until, '--by', 'op-li',
+                        '--why', 'extended twice');
+is("$rc $out", "1 heao-admin: batch O4 closes at $until+08 already:"
+   . " nothing changed\n", 'O4 extending to the close it has is refused');
+($rc, $out) = admin_err('window', 'O4', 'open', '--by', 'op-li',
+                        '--why', 'opened while open');
+is("$rc $out", "1 heao-admin: batch O4 is open already, until $until+08:"
+   . " nothing changed\n",
+   'O4 opening a batch open for more than an hour is refused');
+
 ($t) = begin_until(200, $S);
 ok(defined $t, 'O4 the extended window opens begin again');
 
@@ -172,18 +212,36 @@ my $closes = psql("select closes_at from heao.batch where code = 'O4'");
 my $past = psql(q{select to_char(now() - interval '1 hour',
                                  'YYYY-MM-DD HH24:MI')});
 
-for my $bad ('now', 'tomorrow', 'epoch', '2021-07-08', $past) {
-    ($rc) = admin('window', 'O4', 'extend', $bad, '--by', 'a', '--why', 'b');
-    is($rc, 1, "O4 window extend '$bad' is refused");
+for my $bad ('now', 'tomorrow', 'epoch', '2021-07-08', '2021-02-29 10:00',
+             '2021-07-08 24:00', '2021-07-08 10:00:60') {
+    ($rc, $out) = admin_err('window', 'O4', 'extend', $bad, '--by', 'a',
+                            '--why', 'b');
+    is("$rc $out", "2 heao-admin: invalid time \"$bad\" (YYYY-MM-DD"
+       . " HH:MM[:SS], Beijing time)\n",
+       "O4 window extend '$bad' is a usage error");
 }
+
+($rc, $out) = admin_err('window', 'O4', 'extend', $past, '--by', 'a',
+                        '--why', 'b');
+is("$rc $out", "1 heao-admin: $past (Beijing time) is not later than now:"
+   . " to close the batch now, use window O4 close\n",
+   'O4 window extend to a time past is refused');
 
 is(psql("select closes_at from heao.batch where code = 'O4'"), $closes,
    'O4 ... and the window is as it was');
 is(psql("select count(*) from heao.admin_audit where subject = 'O4'"), 2,
    'O4 ... and nothing refused is audited');
 
-($rc) = admin('window', 'NOPE', 'close', '--by', 'a', '--why', 'b');
-is($rc, 1, 'O4 an unknown batch is refused');
+($rc, $out) = admin_err('window', 'NOPE', 'close', '--by', 'a', '--why', 'b');
+is("$rc $out", "1 heao-admin: no batch NOPE\n",
+   'O4 an unknown batch is refused');
+($rc, $out) = admin_err('window', 'o4', 'close', '--by', 'a', '--why', 'b');
+is("$rc $out", "2 heao-admin: invalid batch code \"o4\" (1 to 4 digits or"
+   . " capitals)\n", 'O4 a malformed batch code is a usage error');
+($rc, $out) = admin_err('window', 'O4', 'open', 'now', '--by', 'a',
+                        '--why', 'b');
+like("$rc $out", qr/^2 tools\/heao-admin: .*^  heao-admin window BATCH/ms,
+     'O4 window open with a time is a usage error, with the usage');
 
 
 # A14: a county office resets a password
@@ -208,8 +266,15 @@ unlike(psql("select detail::text from heao.admin_audit"
             . " where subject = '$C[1]{exam_no}'"), qr/\Q$password\E/,
        'O3 the audit does not hold the password');
 
-($rc) = admin('reset-password', '21419999999999', '--by', 'a', '--why', 'b');
-is($rc, 1, 'O4 reset-password of an unknown candidate is refused');
+($rc, $out) = admin_err('reset-password', '21419999999999', '--by', 'a',
+                        '--why', 'b');
+is("$rc $out", "1 heao-admin: no candidate 21419999999999\n",
+   'O4 reset-password of an unknown candidate is refused');
+($rc, $out) = admin_err('reset-password', '2141999999999', '--by', 'a',
+                        '--why', 'b');
+is("$rc $out", "2 heao-admin: invalid exam number \"2141999999999\" (14"
+   . " digits, the 3rd and 4th 41)\n",
+   'O4 reset-password of a malformed exam number is a usage error');
 
 # the password the other suites expect comes back
 psql("update heao.candidate c set pw_hash = d.pw_hash, pw_office_set = false"
@@ -238,11 +303,28 @@ like($out, qr/^exam_no,name,batch,save_no,saved_at,checksum,slots$/m,
 like($out, qr/^\Q$C[3]{exam_no}\E,\Q$C[3]{name}\E,O4,1,[\d: -]+,$sum,"1\.1:1105:07,11:A"$/m,
      'O4 the candidate\'s save is a row with its checksum and slots');
 
+for my $bad ('abc', '4101020', '') {
+    ($rc, $out) = admin_err('export', $bad);
+    is("$rc $out", "2 heao-admin: invalid county code \"$bad\" (the 6-digit"
+       . " division code, e.g. 410102)\n",
+       "O4 export of the malformed county code '$bad' is a usage error");
+}
+
+($rc, $out) = admin_err('export', '110101');
+is("$rc $out", "1 heao-admin: no such county 110101: not a Henan county"
+   . " code\n", 'O4 export of a county not in Henan is refused');
+($rc, $out) = admin('export', '419001');
+like("$rc $out", qr/^0 exam_no,name,batch,save_no,saved_at,checksum,slots\n/,
+     'O4 export of a Henan county gives the header, whatever it saved');
+
 ($rc, $out) = admin('verify-checksum', $canonical, $sum);
 is($rc, 0, 'F15 the printed table\'s checksum verifies');
 ($rc, $out) = admin('verify-checksum', "$C[3]{exam_no}|O4|1.1:1105:07,12:A",
                     $sum);
 is($rc, 1, 'F15 a table with one major changed does not');
+($rc, $out) = admin_err('verify-checksum', $canonical, 'not-a-checksum');
+is("$rc $out", "2 heao-admin: invalid checksum \"not-a-checksum\" (20"
+   . " hexadecimal digits)\n", 'F15 a malformed checksum is a usage error');
 
 
 # V1 B6: the browse answer is cached until the candidate's next save, and
@@ -373,9 +455,11 @@ print $fh "exam_no,id_no,name,track,county_code\n",
           "$C[4]{exam_no},$C[4]{id_no},$C[4]{name},理,410102\n";
 close $fh;
 
-($rc, $out) = admin('load-roster', $csv, '--by', 'op-wang',
-                    '--why', 'roster 2021');
+($rc, $out) = admin_err('load-roster', $csv, '--by', 'op-wang',
+                        '--why', 'roster 2021');
 is($rc, 1, 'O4 load-roster refuses a roster with bad rows');
+like($out, qr/\nheao-admin: 3 rows refused, nothing loaded\n\z/,
+     'O4 ... and ends saying so in one line of its own');
 ok((grep { $_ eq 'line 4: 21419700001243 rejected: ID number must be 17'
              . ' digits and a check character' } split /\n/, $out),
    'O4 a check character that cannot be one is reported by line');
@@ -446,9 +530,24 @@ is((request('GET', '/api/session', $live[1], undef))[0], 401,
    'A8 nor the second');
 
 $ENV{HEAO_REDIS} = '127.0.0.1:1';
-($rc, $out) = admin('reset-password', $r->{exam_no}, '--by', 'a',
-                    '--why', 'b');
-is($rc, 1, 'O4 reset-password says so when Redis is out of reach');
+($rc, $out) = admin_err('reset-password', $r->{exam_no}, '--by', 'a',
+                        '--why', 'b');
+is($rc, 3, 'O4 reset-password says so when Redis is out of reach, exit 3');
+$re = "^heao-admin: the sessions of \Q$r->{exam_no}\E were not ended:"
+      . ' redis 127\.0\.0\.1:1: Could not connect [^\n]*\n\z';
+like($out, qr/$re/m,
+     'O4 ... naming the Redis it tried, after the new password');
+$ENV{HEAO_REDIS} = '127.0.0.1:' . ($ENV{TEST_NGINX_REDIS_PORT} || 16380);
+
+{
+    local $ENV{HEAO_PG} = 'host=127.0.0.1 port=1 dbname=heao user=heao';
+    ($rc, $out) = admin_err('audit');
+    $re = '^3 heao-admin: PostgreSQL \(host=127\.0\.0\.1 port=1'
+          . ' dbname=heao user=heao\): connection to server'
+          . '[^\n]* failed: Connection refused\n\z';
+    like("$rc $out", qr/$re/,
+         'O4 a PostgreSQL out of reach is exit 3, in one line');
+}
 
 psql("update heao.candidate c set pw_hash = d.pw_hash, pw_office_set = false"
      . " from heao.candidate d where c.exam_no = '$r->{exam_no}'"

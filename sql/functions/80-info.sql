@@ -80,9 +80,12 @@ comment on function heao.mailbox_read(bigint, bigint) is
 
 -- V3 in one transaction: the group's row locked as a save locks it, the
 -- window judged by the arrival time, the application voided (the saves
--- stay in heao.save_history), a mailbox message and the notices
-create or replace function heao.abandon_group(p_candidate bigint,
-    p_batch text, p_arrived double precision, p_client text)
+-- stay in heao.save_history), a mailbox message and the notices; by the
+-- candidate, or by the county office on their behalf (p_office, O4),
+-- whose message and notices say so, with the office's reason p_reason
+create or replace function heao.abandon_group_by(p_candidate bigint,
+    p_batch text, p_arrived double precision, p_client text,
+    p_office boolean, p_reason text)
     returns json
     language plpgsql
     volatile
@@ -95,6 +98,8 @@ declare
     batches   json;
     names     text;
     title     text;
+    body      text;
+    notice    text;
 begin
     select * into b from heao.batch where code = p_batch;
     if not found then
@@ -138,26 +143,40 @@ begin
      where candidate_id = p_candidate and group_code = g.code
     returning * into st;
 
-    title := '放弃' || names || '志愿';
+    if p_office then
+        title := '招生办代您放弃' || names || '志愿';
+        body := '报名所在地招生办于' || heao.beijing_text(arrived)
+                || '（北京时间）代您放弃了' || names || '志愿'
+                || coalesce('，原因：' || nullif(p_reason, ''), '')
+                || '。已保存的志愿作废，本批次不能再填报。'
+                || '如有疑问，请联系报名所在地招生办。';
+        notice := '报名所在地招生办于'
+                  || to_char(arrived at time zone 'Asia/Shanghai',
+                             'MM"月"DD"日"HH24:MI')
+                  || '代您放弃了' || names || '志愿'
+                  || coalesce('，原因：' || nullif(p_reason, ''), '')
+                  || '。如有疑问，请联系报名所在地招生办。';
+    else
+        title := '放弃' || names || '志愿';
+        body := '您于' || heao.beijing_text(arrived) || '（北京时间）'
+                || coalesce('从IP地址' || p_client, '')
+                || '放弃了' || names || '志愿，已保存的志愿作废，'
+                || '本批次不能再填报。';
+        notice := '您于'
+                  || to_char(arrived at time zone 'Asia/Shanghai',
+                             'MM"月"DD"日"HH24:MI')
+                  || coalesce('从IP地址' || p_client, '')
+                  || '放弃了' || names || '志愿。'
+                  || '如非本人操作，请立即联系报名地招生考试机构。';
+    end if;
 
     insert into heao.mailbox (candidate_id, kind, title, body)
-    values (p_candidate, 'abandon', title,
-            '您于' || heao.beijing_text(arrived) || '（北京时间）'
-            || coalesce('从IP地址' || p_client, '')
-            || '放弃了' || names || '志愿，已保存的志愿作废，'
-            || '本批次不能再填报。');
+    values (p_candidate, 'abandon', title, body);
 
     insert into heao.outbox (candidate_id, channel, kind, payload)
     select c.id, ch.channel, 'abandon',
            jsonb_build_object('title', title,
-                              'text', '您于'
-                                  || to_char(arrived at time zone
-                                             'Asia/Shanghai',
-                                             'MM"月"DD"日"HH24:MI')
-                                  || coalesce('从IP地址' || p_client, '')
-                                  || '放弃了' || names || '志愿。'
-                                  || '如非本人操作，请立即联系'
-                                  || '报名地招生考试机构。',
+                              'text', notice,
                               'time', heao.epoch(arrived),
                               'client', p_client,
                               'batch', b.code,
@@ -179,8 +198,40 @@ begin
 end;
 $$;
 
+comment on function heao.abandon_group_by(bigint, text,
+    double precision, text, boolean, text) is
+    'V3: abandons the group of p_batch, by the candidate or (p_office) by'
+    ' the county office with its reason p_reason; JSON {status: done |'
+    ' abandoned (before) | not_open | closed | not_found, abandoned_at,'
+    ' group, batches [{batch, name}]}';
+
+
+create or replace function heao.abandon_group(p_candidate bigint,
+    p_batch text, p_arrived double precision, p_client text)
+    returns json
+    language sql
+    volatile
+as $$
+    select heao.abandon_group_by(p_candidate, p_batch, p_arrived, p_client,
+                                 false, null)
+$$;
+
 comment on function heao.abandon_group(bigint, text, double precision,
     text) is
-    'V3: abandons the group of p_batch; JSON {status: done | abandoned'
-    ' (before) | not_open | closed | not_found, abandoned_at, group,'
-    ' batches [{batch, name}]}';
+    'V3: the candidate abandons the group of p_batch (abandon_group_by)';
+
+
+create or replace function heao.office_abandon_group(p_candidate bigint,
+    p_batch text, p_reason text)
+    returns json
+    language sql
+    volatile
+as $$
+    select heao.abandon_group_by(p_candidate, p_batch, null, null, true,
+                                 p_reason)
+$$;
+
+comment on function heao.office_abandon_group(bigint, text, text) is
+    'O4: the county office abandons the group of p_batch on the'
+    ' candidate''s behalf, now, giving p_reason (null: none) in the'
+    ' message and the notices (abandon_group_by)';
