@@ -427,7 +427,9 @@ redis('SET', "heao:b:$cid", "$gen:" . ($epoch - 1) . ' {"groups":[]}',
 like(browse(), qr/"batch":"O4"/,
      'B6 an answer cached under an older epoch is read again');
 
-my $cmd = "HEAO_REDIS=127.0.0.1:1 '$ADMIN' window O4 extend '$later'"
+my $later2 = psql(q{select to_char(now() + interval '4 hours',
+                                   'YYYY-MM-DD HH24:MI:SS')});
+my $cmd = "HEAO_REDIS=127.0.0.1:1 '$ADMIN' window O4 extend '$later2'"
           . " --by op-li --why 'no redis' 2>&1";
 $out = qx{$cmd};
 is($? >> 8, 0, 'O4 window extend without Redis: the change stands');
