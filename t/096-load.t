@@ -466,6 +466,13 @@ is($rc . "\n" . join("\n", grep { /^line / } split /\n/, $out),
    . 'line 4: 21419600000154 rejected: ID number already on the roster',
    'O4 an exam number or ID number already on the roster is refused, not'
    . ' updated (five columns, no ctype)');
+
+my $one = roster('r-one.csv', 'exam_no,id_no,name,track,county_code',
+    '21419600000151,' . id_no(4) . ',欧阳·晓红,文,410303');
+($rc, $out) = admin('load-roster', $one, '--by', 'op-li', '--why', 'one');
+is($rc . "\n" . (split /\n/, $out)[-1],
+   "1\nheao-admin: 1 row refused, nothing loaded",
+   'O4 a file with one refused row says "1 row", not "1 rows"');
 is(psql(q{select count(*) from heao.candidate
            where exam_no = '21419600000153'}),
    0, 'O4 and its good row is not loaded either');
