@@ -234,7 +234,7 @@
                         href: 'pledge.html?batch='
                               + encodeURIComponent(p.batch),
                         text: '打印' + p.directed + '承诺书'}),
-               '，并于' + heao.fmtTime(p.deadline)
+               '，并于' + heao.fmtDay(p.deadline)
                + '前打印并签字交县（市、区）招生考试机构。'));
     }
 
