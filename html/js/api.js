@@ -347,6 +347,17 @@
     }
 
 
+    /* the same for a table cell: a narrow column breaks between the times */
+
+    function windowEl(b) {
+        return el('span', null,
+                  el('span', {class: 'when', text: fmtTime(b.opens_at, true)}),
+                  ' 至 ',
+                  el('span', {class: 'when',
+                              text: fmtTime(b.closes_at, true)}));
+    }
+
+
     /* "open", "not_open" or "closed" for a batch of /api/batches */
 
     function batchState(b, now) {
@@ -495,6 +506,7 @@
         fmtTime: fmtTime,
         fmtDay: fmtDay,
         fmtWindow: fmtWindow,
+        windowEl: windowEl,
         batchState: batchState,
         STATE_TEXT: STATE_TEXT,
         param: param,

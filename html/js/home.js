@@ -145,6 +145,7 @@
     function render(batches, saved, now, ctype) {
         var box = document.getElementById('batches');
         var byGroup = {};
+        var anyShared = false;
         var table;
 
         (saved || []).forEach(function (g) { byGroup[g.group] = g; });
@@ -164,11 +165,10 @@
             var shared = grp.batches.length > 1;
 
             if (shared) {
+                anyShared = true;
                 tbody.append(el('tr', {class: 'group-note'},
                     el('td', {colspan: '5',
-                        text: '【注意】以下类别属于同一志愿组，共用保存次数：'
-                              + '填报其中一类会覆盖同组其他类别的志愿，'
-                              + '放弃其中一类则本组志愿全部放弃。'})));
+                              text: '以下类别属于同一志愿组（见上方注意）'})));
             }
 
             grp.batches.forEach(function (b) {
@@ -177,8 +177,7 @@
                 tbody.append(el('tr', {id: 'batch-' + b.code},
                     el('th', {scope: 'row', 'data-label': '批次',
                               text: b.name}),
-                    el('td', {'data-label': '填报时间',
-                              text: heao.fmtWindow(b)}),
+                    el('td', {'data-label': '填报时间'}, heao.windowEl(b)),
                     el('td', {'data-label': '状态'},
                         el('span', {class: 'tag tag-' + state,
                                     text: heao.STATE_TEXT[state]})),
@@ -196,6 +195,14 @@
         if (!batches.length) {
             box.append(el('p', {class: 'muted', text: '暂无填报批次。'}));
             return;
+        }
+
+        /* the rule of a group of several categories, said once (F11) */
+        if (anyShared) {
+            box.append(el('p', {class: 'important', id: 'group-rule',
+                text: '【注意】同一志愿组的各类别共用保存次数：'
+                      + '填报其中一类会覆盖同组其他类别的志愿，'
+                      + '放弃其中一类则本组志愿全部放弃。'}));
         }
 
         box.append(table);

@@ -300,7 +300,7 @@
 
             tbody.append(el('tr', {class: 'state-' + state},
                 el('th', {scope: 'row', text: b.name}),
-                el('td', {'data-label': '填报时间', text: heao.fmtWindow(b)}),
+                el('td', {'data-label': '填报时间'}, heao.windowEl(b)),
                 el('td', {'data-label': '状态'},
                    el('span', {class: 'tag tag-' + state,
                                text: heao.STATE_TEXT[state]}))));

@@ -131,8 +131,16 @@ async function directed(browser, c, problems) {
                 async () => {
         await page.goto(BASE + 'browse.html');
         await page.waitForSelector('.pledge-note');
-        contains(await page.textContent('.pledge-note'), '免费医学定向',
-                 'reminder');
+        const note = await page.textContent('.pledge-note');
+        contains(note, '免费医学定向', 'reminder');
+        // the deadline as the letter gives it: a day and a time to the
+        // minute, Beijing time, three days after the close
+        const due = psql("select to_char((closes_at + interval '3 days')"
+                         + " at time zone 'Asia/Shanghai',"
+                         + " 'YYYY\"年\"FMMM\"月\"FMDD\"日\" HH24:MI')"
+                         + " from heao.batch where code = '11'");
+        contains(note, '并于' + due + '前打印', 'deadline');
+        equal(/\d:\d\d:\d\d/.test(note), false, 'seconds in the reminder');
         equal(await page.isVisible('a[href="pledge.html?batch=11"]'), true,
               'button');
         await shot(page, 'after-browse-pledge.png');
@@ -514,6 +522,29 @@ async function home(browser, c1, c0, problems) {
         await noFill(page, '60', ['不能填报', '对口']);
         await noFill(page, '1T', ['不能填报', '体育']);
         await noFill(page, '70', ['不能填报', '专升本']);
+    });
+
+    await check('F11 the rule of a group of several categories is said '
+                + 'once, and each such group is marked', async () => {
+        const groups = Number(psql('select count(*) from (select group_code'
+                                   + ' from heao.batch group by group_code'
+                                   + ' having count(*) > 1) g'));
+        equal(groups > 1, true, 'the demo year has several such groups');
+        equal(await page.evaluate(() => [...document.querySelectorAll(
+                  '#batches p, #batches td')].filter((e) =>
+                  e.textContent.includes('会覆盖同组')).length), 1,
+              'the rule said once');
+        equal(await page.locator('tr.group-note').count(), groups,
+              'a mark per group of several categories');
+    });
+
+    await check('a time of a batch window is never broken across lines',
+                async () => {
+        const lines = await page.evaluate(() => [...document.querySelectorAll(
+            '#batches td[data-label="填报时间"] .when')].map((e) =>
+            e.getClientRects().length));
+        equal(lines.length > 0, true, 'times found');
+        equal(lines.filter((n) => n !== 1).length, 0, 'times broken');
     });
 
     await check('F12 a group that can still be filled keeps its 填报',
