@@ -580,6 +580,16 @@ ngx_http_heao_redis_command(ngx_http_heao_redis_t *rd, int argc,
 }
 
 
+ngx_http_heao_redis_op_t *
+ngx_http_heao_redis_script(ngx_http_heao_redis_t *rd, ngx_uint_t script,
+    int nkeys, int argc, const char **argv, const size_t *argvlen,
+    ngx_http_heao_redis_handler_pt handler, void *data, ngx_log_t *log)
+{
+    heao_fuzz_unreached("ngx_http_heao_redis_script");
+    return NULL;
+}
+
+
 void
 ngx_http_heao_redis_cancel(ngx_http_heao_redis_op_t *op)
 {
