@@ -143,8 +143,22 @@ is($m[0]{data}{keyword3}{value}, '2023年11月15日 06:13:20（北京时间）',
 ok((grep { $_->{path} =~ /template/ && $_->{query} eq
            'access_token=mock-token' } @r) == 2,
    'TEST 9: A12 sent with the token');
+is($m[0]{data}{remark}{value}, '如非本人操作，请立即联系报名地招生考试机构。',
+   'TEST 9: A12 the remark asks the candidate to report what they did not'
+   . ' do');
 is(row($a, 'sent_at is not null') . row($b, 'sent_at is not null'), 'tt',
    'TEST 9: A12 both marked sent');
+
+# a notice with its own remark (an abandon by the office) keeps it
+my $office = psql("insert into heao.outbox (candidate_id, channel, kind,"
+                  . " payload) values ($ID{1644}, 'wechat', 'abandon',"
+                  . " jsonb_build_object('title', '招生办代您放弃本科一批志愿',"
+                  . " 'text', '代您放弃', 'time', 1700000000, 'remark',"
+                  . " '如有疑问，请联系报名所在地招生办。')) returning id");
+deliver(wechat => 18138);
+@m = wechat_sends($wx, 'oHeaoTestOpenid1644');
+is($m[-1]{data}{remark}{value}, '如有疑问，请联系报名所在地招生办。',
+   'TEST 9: A12 V3 the remark of a notice that names its own is that one');
 
 
 # TEST 10: WeChat busy (errcode) is a failure to retry
