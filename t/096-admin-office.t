@@ -148,6 +148,12 @@ like(psql("select string_agg(channel || ': ' || (payload ->> 'title') || ' / '"
           . " where candidate_id = $ID{1771} and kind = 'abandon'"),
      qr/^sms: 招生办代您放弃本科一批志愿 \/ 报名所在地招生办于\d\d月\d\d日\d\d:\d\d代您放弃了本科一批志愿，原因：考生本人到县招生办申请。如有疑问，请联系报名所在地招生办。$/,
      'V3 O4 so does the SMS notice (the phone is bound), not "您…放弃"');
+is(psql("select string_agg(distinct payload ->> 'remark', ';')"
+        . " from heao.outbox where candidate_id = $ID{1771}"
+        . " and kind = 'abandon'"),
+   '如有疑问，请联系报名所在地招生办。',
+   'V3 O4 the WeChat remark of the notice sends questions to the office,'
+   . ' not "如非本人操作"');
 is(psql("select actor || '/' || reason || '/' || (detail ->> 'status')"
         . " || '/' || (detail ->> 'told')"
         . " from heao.admin_audit where command = 'abandon'"
@@ -298,8 +304,9 @@ my $ttl = redis('TTL', 'heao:entry');
 ok($ttl >= 1 && $ttl <= 10,
    "I7 the entry answer is cached for 10 s (ttl $ttl)");
 
-($rc) = admin('publish', 'announcement', '测试096公告');
-is($rc, 2, 'I7 publish without --by and --why is a usage error');
+($rc, $out) = admin_err('publish', 'announcement', '测试096公告');
+is("$rc $out", "2 heao-admin: --by WHO is required: the audit names who"
+   . " did it\n", 'I7 publish without --by and --why is a usage error');
 for my $t (['', 'TITLE is empty'], [' 　', 'TITLE is empty'],
            ["测试096\n公告", 'TITLE is one line, without control characters'],
            ['测试096' . '长' x 96, 'TITLE is 101 characters, more than 100'])
