@@ -30,6 +30,8 @@
 #define NGX_HTTP_HEAO_CAPTCHA_MARGIN    10
 #define NGX_HTTP_HEAO_CAPTCHA_TOLERANCE 4       /* pixels either way */
 #define NGX_HTTP_HEAO_CAPTCHA_TTL       120     /* seconds, A2 */
+#define NGX_HTTP_HEAO_PNG_SIGNATURE     8
+#define NGX_HTTP_HEAO_PNG_CHUNK         12      /* length, type and CRC */
 
 #define NGX_HTTP_HEAO_CAPTCHA_PREFIX    "heao:cap:"
 #define NGX_HTTP_HEAO_CAPTCHA_RATE      "heao:capr:"
@@ -67,6 +69,7 @@ typedef struct {
 
 static void ngx_http_heao_captcha_thread(void *data, ngx_log_t *log);
 static void ngx_http_heao_captcha_event(ngx_event_t *ev);
+static void *ngx_http_heao_captcha_png(gdImagePtr im, int *size);
 static ngx_int_t ngx_http_heao_captcha_data_url(ngx_http_request_t *r,
     void *png, int size, ngx_str_t *url);
 static ngx_uint_t ngx_http_heao_piece_inside(int px, int py);
@@ -433,8 +436,8 @@ ngx_http_heao_captcha_thread(void *data, ngx_log_t *log)
         }
     }
 
-    ct->background = gdImagePngPtr(bg, &ct->background_size);
-    ct->piece = gdImagePngPtr(pc, &ct->piece_size);
+    ct->background = ngx_http_heao_captcha_png(bg, &ct->background_size);
+    ct->piece = ngx_http_heao_captcha_png(pc, &ct->piece_size);
 
 done:
 
@@ -445,6 +448,66 @@ done:
     if (pc) {
         gdImageDestroy(pc);
     }
+}
+
+
+/*
+ * gd's PNG with only the chunks a picture needs: gd adds pHYs, and no
+ * other chunk is to tell a script anything; NULL if gd's output is not
+ * whole chunks
+ */
+
+static void *
+ngx_http_heao_captcha_png(gdImagePtr im, int *size)
+{
+    size_t   len;
+    u_char  *png, *p, *dst, *last;
+
+    png = gdImagePngPtr(im, size);
+    if (png == NULL) {
+        return NULL;
+    }
+
+    if (*size < NGX_HTTP_HEAO_PNG_SIGNATURE) {
+        goto failed;
+    }
+
+    last = png + *size;
+    p = png + NGX_HTTP_HEAO_PNG_SIGNATURE;
+    dst = p;
+
+    while ((size_t) (last - p) >= NGX_HTTP_HEAO_PNG_CHUNK) {
+        len = (size_t) p[0] << 24 | (size_t) p[1] << 16
+              | (size_t) p[2] << 8 | p[3];
+
+        if (len > (size_t) (last - p) - NGX_HTTP_HEAO_PNG_CHUNK) {
+            break;
+        }
+
+        len += NGX_HTTP_HEAO_PNG_CHUNK;
+
+        /* an ancillary chunk has its first type letter in lower case */
+
+        if (!(p[4] & 0x20)) {
+            dst = ngx_movemem(dst, p, len);
+        }
+
+        p += len;
+    }
+
+    if (p != last) {
+        goto failed;
+    }
+
+    *size = dst - png;
+
+    return png;
+
+failed:
+
+    gdFree(png);
+
+    return NULL;
 }
 
 
