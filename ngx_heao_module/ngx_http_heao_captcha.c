@@ -27,11 +27,27 @@
 #define NGX_HTTP_HEAO_PIECE             50      /* the piece's box */
 #define NGX_HTTP_HEAO_PIECE_BODY        42      /* its square */
 #define NGX_HTTP_HEAO_PIECE_TAB         7       /* radius of its tabs */
+#define NGX_HTTP_HEAO_TAB_TOP           0x01
+#define NGX_HTTP_HEAO_TAB_RIGHT         0x02
+#define NGX_HTTP_HEAO_TAB_BOTTOM        0x04
+#define NGX_HTTP_HEAO_TAB_LEFT          0x08
+#define NGX_HTTP_HEAO_PIECE_TABS                                              \
+    (NGX_HTTP_HEAO_TAB_TOP | NGX_HTTP_HEAO_TAB_RIGHT)
 #define NGX_HTTP_HEAO_CAPTCHA_MARGIN    10
 #define NGX_HTTP_HEAO_CAPTCHA_TOLERANCE 4       /* pixels either way */
 #define NGX_HTTP_HEAO_CAPTCHA_TTL       120     /* seconds, A2 */
 #define NGX_HTTP_HEAO_PNG_SIGNATURE     8
 #define NGX_HTTP_HEAO_PNG_CHUNK         12      /* length, type and CRC */
+
+/* a gap: blended toward a dark colour by 96 to 159 of 256, plus noise */
+#define NGX_HTTP_HEAO_SHADE_MIN         96
+#define NGX_HTTP_HEAO_SHADE_SPREAD      64
+#define NGX_HTTP_HEAO_SHADE_DARK        48      /* the colour's channels */
+#define NGX_HTTP_HEAO_SHADE_NOISE       12      /* levels either way */
+#define NGX_HTTP_HEAO_OUTLINE_MIN       160     /* of 256, toward white */
+#define NGX_HTTP_HEAO_OUTLINE_SPREAD    64
+#define NGX_HTTP_HEAO_CAPTCHA_LINES     6
+#define NGX_HTTP_HEAO_SCRATCHES         3       /* lines after the cut */
 
 #define NGX_HTTP_HEAO_CAPTCHA_PREFIX    "heao:cap:"
 #define NGX_HTTP_HEAO_CAPTCHA_RATE      "heao:capr:"
@@ -72,7 +88,15 @@ static void ngx_http_heao_captcha_event(ngx_event_t *ev);
 static void *ngx_http_heao_captcha_png(gdImagePtr im, int *size);
 static ngx_int_t ngx_http_heao_captcha_data_url(ngx_http_request_t *r,
     void *png, int size, ngx_str_t *url);
-static ngx_uint_t ngx_http_heao_piece_inside(int px, int py);
+static void ngx_http_heao_captcha_draw(gdImagePtr im, uint64_t *st);
+static void ngx_http_heao_captcha_lines(gdImagePtr im, ngx_uint_t n,
+    uint64_t *st);
+static void ngx_http_heao_captcha_shade(gdImagePtr im, int x, int y,
+    ngx_uint_t tabs, uint32_t colour, uint64_t *st);
+static ngx_uint_t ngx_http_heao_piece_inside(int px, int py,
+    ngx_uint_t tabs);
+static ngx_uint_t ngx_http_heao_piece_edge(int px, int py, ngx_uint_t tabs);
+static int ngx_http_heao_captcha_level(int v);
 static uint32_t ngx_http_heao_captcha_random(uint64_t *state);
 static ngx_uint_t ngx_http_heao_captcha_id(const char *id);
 
@@ -353,57 +377,24 @@ ngx_http_heao_captcha_thread(void *data, ngx_log_t *log)
 {
     ngx_http_heao_captcha_task_t  *ct = data;
 
-    int         i, px, py, c, r, g, b, w, h, edge;
-    uint32_t    c0, c1;
+    int         px, py, c;
+    uint32_t    colour;
     uint64_t    st;
     gdImagePtr  bg, pc;
 
-    w = NGX_HTTP_HEAO_CAPTCHA_WIDTH;
-    h = NGX_HTTP_HEAO_CAPTCHA_HEIGHT;
     st = ct->seed;
 
-    bg = gdImageCreateTrueColor(w, h);
+    bg = gdImageCreateTrueColor(NGX_HTTP_HEAO_CAPTCHA_WIDTH,
+                                NGX_HTTP_HEAO_CAPTCHA_HEIGHT);
     pc = gdImageCreateTrueColor(NGX_HTTP_HEAO_PIECE, NGX_HTTP_HEAO_PIECE);
 
     if (bg == NULL || pc == NULL) {
         goto done;
     }
 
-    /* a gradient between two random colours, then shapes and noise */
+    ngx_http_heao_captcha_draw(bg, &st);
 
-    c0 = ngx_http_heao_captcha_random(&st);
-    c1 = ngx_http_heao_captcha_random(&st);
-
-    for (py = 0; py < h; py++) {
-        r = ((c0 & 0xff) * (h - py) + (c1 & 0xff) * py) / h;
-        g = (((c0 >> 8) & 0xff) * (h - py) + ((c1 >> 8) & 0xff) * py) / h;
-        b = (((c0 >> 16) & 0xff) * (h - py) + ((c1 >> 16) & 0xff) * py) / h;
-        gdImageLine(bg, 0, py, w - 1, py, gdTrueColor(r, g, b));
-    }
-
-    for (i = 0; i < 14; i++) {
-        c = ngx_http_heao_captcha_random(&st);
-        gdImageFilledEllipse(bg, ngx_http_heao_captcha_random(&st) % w,
-                             ngx_http_heao_captcha_random(&st) % h,
-                             20 + ngx_http_heao_captcha_random(&st) % 70,
-                             20 + ngx_http_heao_captcha_random(&st) % 70,
-                             gdTrueColorAlpha(c & 0xff, (c >> 8) & 0xff,
-                                              (c >> 16) & 0xff, 70));
-    }
-
-    gdImageSetThickness(bg, 2);
-
-    for (i = 0; i < 6; i++) {
-        c = ngx_http_heao_captcha_random(&st);
-        gdImageLine(bg, ngx_http_heao_captcha_random(&st) % w,
-                    ngx_http_heao_captcha_random(&st) % h,
-                    ngx_http_heao_captcha_random(&st) % w,
-                    ngx_http_heao_captcha_random(&st) % h,
-                    gdTrueColorAlpha(c & 0xff, (c >> 8) & 0xff,
-                                     (c >> 16) & 0xff, 50));
-    }
-
-    /* the piece takes the background's pixels; the gap is shaded */
+    /* the piece takes the background's pixels, transparent around */
 
     gdImageAlphaBlending(pc, 0);
     gdImageSaveAlpha(pc, 1);
@@ -414,27 +405,31 @@ ngx_http_heao_captcha_thread(void *data, ngx_log_t *log)
     for (py = 0; py < NGX_HTTP_HEAO_PIECE; py++) {
         for (px = 0; px < NGX_HTTP_HEAO_PIECE; px++) {
 
-            if (!ngx_http_heao_piece_inside(px, py)) {
+            if (!ngx_http_heao_piece_inside(px, py,
+                                            NGX_HTTP_HEAO_PIECE_TABS))
+            {
                 continue;
             }
 
-            edge = !ngx_http_heao_piece_inside(px - 1, py)
-                   || !ngx_http_heao_piece_inside(px + 1, py)
-                   || !ngx_http_heao_piece_inside(px, py - 1)
-                   || !ngx_http_heao_piece_inside(px, py + 1);
+            c = ngx_http_heao_piece_edge(px, py, NGX_HTTP_HEAO_PIECE_TABS)
+                ? gdTrueColor(255, 255, 255)
+                : gdImageGetTrueColorPixel(bg, ct->x + px, ct->y + py);
 
-            c = gdImageGetTrueColorPixel(bg, ct->x + px, ct->y + py);
-
-            gdImageSetPixel(pc, px, py,
-                            edge ? gdTrueColor(255, 255, 255) : c);
-
-            gdImageSetPixel(bg, ct->x + px, ct->y + py,
-                            edge ? gdTrueColor(240, 240, 240)
-                                 : gdTrueColor(gdTrueColorGetRed(c) * 2 / 5,
-                                               gdTrueColorGetGreen(c) * 2 / 5,
-                                               gdTrueColorGetBlue(c) * 2 / 5));
+            gdImageSetPixel(pc, px, py, c);
         }
     }
+
+    /*
+     * then the gap is shaded, and lines drawn over everything: what the
+     * background shows there is no function of the piece's pixels
+     */
+
+    colour = ngx_http_heao_captcha_random(&st);
+
+    ngx_http_heao_captcha_shade(bg, ct->x, ct->y, NGX_HTTP_HEAO_PIECE_TABS,
+                                colour, &st);
+
+    ngx_http_heao_captcha_lines(bg, NGX_HTTP_HEAO_SCRATCHES, &st);
 
     ct->background = ngx_http_heao_captcha_png(bg, &ct->background_size);
     ct->piece = ngx_http_heao_captcha_png(pc, &ct->piece_size);
@@ -447,6 +442,128 @@ done:
 
     if (pc) {
         gdImageDestroy(pc);
+    }
+}
+
+
+/* a gradient between two random colours, then shapes and lines */
+
+static void
+ngx_http_heao_captcha_draw(gdImagePtr im, uint64_t *st)
+{
+    int       i, py, r, g, b, w, h;
+    uint32_t  c, c0, c1;
+
+    w = NGX_HTTP_HEAO_CAPTCHA_WIDTH;
+    h = NGX_HTTP_HEAO_CAPTCHA_HEIGHT;
+
+    c0 = ngx_http_heao_captcha_random(st);
+    c1 = ngx_http_heao_captcha_random(st);
+
+    for (py = 0; py < h; py++) {
+        r = ((c0 & 0xff) * (h - py) + (c1 & 0xff) * py) / h;
+        g = (((c0 >> 8) & 0xff) * (h - py) + ((c1 >> 8) & 0xff) * py) / h;
+        b = (((c0 >> 16) & 0xff) * (h - py) + ((c1 >> 16) & 0xff) * py) / h;
+        gdImageLine(im, 0, py, w - 1, py, gdTrueColor(r, g, b));
+    }
+
+    for (i = 0; i < 14; i++) {
+        c = ngx_http_heao_captcha_random(st);
+        gdImageFilledEllipse(im, ngx_http_heao_captcha_random(st) % w,
+                             ngx_http_heao_captcha_random(st) % h,
+                             20 + ngx_http_heao_captcha_random(st) % 70,
+                             20 + ngx_http_heao_captcha_random(st) % 70,
+                             gdTrueColorAlpha(c & 0xff, (c >> 8) & 0xff,
+                                              (c >> 16) & 0xff, 70));
+    }
+
+    gdImageSetThickness(im, 2);
+
+    ngx_http_heao_captcha_lines(im, NGX_HTTP_HEAO_CAPTCHA_LINES, st);
+}
+
+
+/* n lines of random colours, half transparent, anywhere */
+
+static void
+ngx_http_heao_captcha_lines(gdImagePtr im, ngx_uint_t n, uint64_t *st)
+{
+    int       w, h;
+    uint32_t  c;
+
+    w = NGX_HTTP_HEAO_CAPTCHA_WIDTH;
+    h = NGX_HTTP_HEAO_CAPTCHA_HEIGHT;
+
+    while (n--) {
+        c = ngx_http_heao_captcha_random(st);
+        gdImageLine(im, ngx_http_heao_captcha_random(st) % w,
+                    ngx_http_heao_captcha_random(st) % h,
+                    ngx_http_heao_captcha_random(st) % w,
+                    ngx_http_heao_captcha_random(st) % h,
+                    gdTrueColorAlpha(c & 0xff, (c >> 8) & 0xff,
+                                     (c >> 16) & 0xff, 50));
+    }
+}
+
+
+/*
+ * Shades the gap of a shape (its tabs) whose box is at (x, y): each
+ * pixel blended toward the dark colour by an amount drawn for this gap,
+ * plus noise of its own, the outline toward white likewise.  Nothing of
+ * it is a fixed function of the pixels underneath, so a gap is no scaled
+ * copy of its piece.
+ */
+
+static void
+ngx_http_heao_captcha_shade(gdImagePtr im, int x, int y, ngx_uint_t tabs,
+    uint32_t colour, uint64_t *st)
+{
+    int         px, py, k, c, v, mix, shade, outline, rgb[3];
+    uint32_t    noise;
+    ngx_uint_t  edge;
+
+    shade = NGX_HTTP_HEAO_SHADE_MIN
+            + ngx_http_heao_captcha_random(st) % NGX_HTTP_HEAO_SHADE_SPREAD;
+    outline = NGX_HTTP_HEAO_OUTLINE_MIN
+              + ngx_http_heao_captcha_random(st)
+                % NGX_HTTP_HEAO_OUTLINE_SPREAD;
+
+    for (py = 0; py < NGX_HTTP_HEAO_PIECE + NGX_HTTP_HEAO_PIECE_TAB; py++) {
+        for (px = -NGX_HTTP_HEAO_PIECE_TAB; px < NGX_HTTP_HEAO_PIECE; px++) {
+
+            if (!ngx_http_heao_piece_inside(px, py, tabs)) {
+                continue;
+            }
+
+            edge = ngx_http_heao_piece_edge(px, py, tabs);
+            c = gdImageGetTrueColorPixel(im, x + px, y + py);
+            noise = ngx_http_heao_captcha_random(st);
+
+            /* gd keeps red in bits 16-23, green 8-15, blue 0-7 */
+
+            for (k = 0; k < 3; k++) {
+                v = (c >> (16 - 8 * k)) & 0xff;
+
+                if (edge) {
+                    mix = 255;
+                    v = (v * (256 - outline) + mix * outline) >> 8;
+
+                } else {
+                    mix = (colour >> (8 * k)) & 0xff;
+                    mix %= NGX_HTTP_HEAO_SHADE_DARK;
+                    v = (v * (256 - shade) + mix * shade) >> 8;
+                }
+
+                v += (int) ((noise >> (8 * k)) & 0xff)
+                     % (2 * NGX_HTTP_HEAO_SHADE_NOISE + 1)
+                     - NGX_HTTP_HEAO_SHADE_NOISE;
+
+                rgb[k] = ngx_http_heao_captcha_level(v);
+            }
+
+            gdImageSetPixel(im, x + px, y + py,
+                            gdTrueColor(rgb[0], rgb[1], rgb[2]));
+        }
     }
 }
 
@@ -579,37 +696,67 @@ ngx_http_heao_captcha_data_url(ngx_http_request_t *r, void *png, int size,
 }
 
 
-/* a square with a tab on top and one on the right */
+/* a square with a round tab on each side that tabs names */
 
 static ngx_uint_t
-ngx_http_heao_piece_inside(int px, int py)
+ngx_http_heao_piece_inside(int px, int py, ngx_uint_t tabs)
 {
-    int  top, cx, cy, r2;
+    int         top, half, r2;
+    ngx_uint_t  i;
+
+    static struct {
+        ngx_uint_t  tab;
+        int         x2;         /* the tab's centre, in half bodies */
+        int         y2;
+    } centres[] = {
+        { NGX_HTTP_HEAO_TAB_TOP, 1, 0 },
+        { NGX_HTTP_HEAO_TAB_RIGHT, 2, 1 },
+        { NGX_HTTP_HEAO_TAB_BOTTOM, 1, 2 },
+        { NGX_HTTP_HEAO_TAB_LEFT, 0, 1 }
+    };
 
     top = NGX_HTTP_HEAO_PIECE - NGX_HTTP_HEAO_PIECE_BODY;
+    half = NGX_HTTP_HEAO_PIECE_BODY / 2;
     r2 = NGX_HTTP_HEAO_PIECE_TAB * NGX_HTTP_HEAO_PIECE_TAB;
 
-    if (px < 0 || py < 0
-        || px >= NGX_HTTP_HEAO_PIECE || py >= NGX_HTTP_HEAO_PIECE)
+    py -= top;
+
+    if (px >= 0 && px < NGX_HTTP_HEAO_PIECE_BODY
+        && py >= 0 && py < NGX_HTTP_HEAO_PIECE_BODY)
     {
-        return 0;
-    }
-
-    if (px < NGX_HTTP_HEAO_PIECE_BODY && py >= top) {
         return 1;
     }
 
-    cx = px - NGX_HTTP_HEAO_PIECE_BODY / 2;
-    cy = py - top;
-
-    if (cx * cx + cy * cy <= r2) {
-        return 1;
+    for (i = 0; i < sizeof(centres) / sizeof(centres[0]); i++) {
+        if ((tabs & centres[i].tab)
+            && (px - centres[i].x2 * half) * (px - centres[i].x2 * half)
+               + (py - centres[i].y2 * half) * (py - centres[i].y2 * half)
+               <= r2)
+        {
+            return 1;
+        }
     }
 
-    cx = px - NGX_HTTP_HEAO_PIECE_BODY;
-    cy = py - top - NGX_HTTP_HEAO_PIECE_BODY / 2;
+    return 0;
+}
 
-    return cx * cx + cy * cy <= r2;
+
+/* a pixel of the shape next to one outside it */
+
+static ngx_uint_t
+ngx_http_heao_piece_edge(int px, int py, ngx_uint_t tabs)
+{
+    return !ngx_http_heao_piece_inside(px - 1, py, tabs)
+           || !ngx_http_heao_piece_inside(px + 1, py, tabs)
+           || !ngx_http_heao_piece_inside(px, py - 1, tabs)
+           || !ngx_http_heao_piece_inside(px, py + 1, tabs);
+}
+
+
+static int
+ngx_http_heao_captcha_level(int v)
+{
+    return v < 0 ? 0 : (v > 255 ? 255 : v);
 }
 
 
