@@ -34,16 +34,28 @@
 #define NGX_HTTP_HEAO_PIECE_TABS                                              \
     (NGX_HTTP_HEAO_TAB_TOP | NGX_HTTP_HEAO_TAB_RIGHT)
 #define NGX_HTTP_HEAO_CAPTCHA_MARGIN    10
+#define NGX_HTTP_HEAO_CAPTCHA_LEFT                                            \
+    (NGX_HTTP_HEAO_PIECE + NGX_HTTP_HEAO_CAPTCHA_MARGIN)
+#define NGX_HTTP_HEAO_CAPTCHA_SPAN      /* left edges the gap can have */     \
+    (NGX_HTTP_HEAO_CAPTCHA_WIDTH - 2 * NGX_HTTP_HEAO_CAPTCHA_LEFT)
+#define NGX_HTTP_HEAO_CAPTCHA_DECOYS    2
+#define NGX_HTTP_HEAO_GAP_CLEAR         8       /* pixels between gaps */
+#define NGX_HTTP_HEAO_GAP_SPACING                                             \
+    (NGX_HTTP_HEAO_PIECE + NGX_HTTP_HEAO_PIECE_TAB + NGX_HTTP_HEAO_GAP_CLEAR)
 #define NGX_HTTP_HEAO_CAPTCHA_TOLERANCE 4       /* pixels either way */
 #define NGX_HTTP_HEAO_CAPTCHA_TTL       120     /* seconds, A2 */
 #define NGX_HTTP_HEAO_PNG_SIGNATURE     8
 #define NGX_HTTP_HEAO_PNG_CHUNK         12      /* length, type and CRC */
 
-/* a gap: blended toward a dark colour by 96 to 159 of 256, plus noise */
-#define NGX_HTTP_HEAO_SHADE_MIN         96
-#define NGX_HTTP_HEAO_SHADE_SPREAD      64
+/*
+ * a gap: blended toward a dark colour by 104 to 151 of 256, that much
+ * more or less across it as if lit from aside, plus noise
+ */
+#define NGX_HTTP_HEAO_SHADE_MIN         104
+#define NGX_HTTP_HEAO_SHADE_SPREAD      48
+#define NGX_HTTP_HEAO_SHADE_LIGHT       20      /* of 256, each way */
 #define NGX_HTTP_HEAO_SHADE_DARK        48      /* the colour's channels */
-#define NGX_HTTP_HEAO_SHADE_NOISE       12      /* levels either way */
+#define NGX_HTTP_HEAO_SHADE_NOISE       16      /* levels either way */
 #define NGX_HTTP_HEAO_OUTLINE_MIN       160     /* of 256, toward white */
 #define NGX_HTTP_HEAO_OUTLINE_SPREAD    64
 #define NGX_HTTP_HEAO_CAPTCHA_LINES     6
@@ -66,6 +78,7 @@ typedef struct {
     uint64_t                     seed;
     int                          x;
     int                          y;
+    int                          decoy[NGX_HTTP_HEAO_CAPTCHA_DECOYS];
     void                        *background;    /* PNG, gd's memory */
     int                          background_size;
     void                        *piece;
@@ -92,11 +105,13 @@ static void ngx_http_heao_captcha_draw(gdImagePtr im, uint64_t *st);
 static void ngx_http_heao_captcha_lines(gdImagePtr im, ngx_uint_t n,
     uint64_t *st);
 static void ngx_http_heao_captcha_shade(gdImagePtr im, int x, int y,
-    ngx_uint_t tabs, uint32_t colour, uint64_t *st);
+    int from, ngx_uint_t tabs, uint32_t colour, uint64_t *st);
 static ngx_uint_t ngx_http_heao_piece_inside(int px, int py,
     ngx_uint_t tabs);
 static ngx_uint_t ngx_http_heao_piece_edge(int px, int py, ngx_uint_t tabs);
 static int ngx_http_heao_captcha_level(int v);
+static void ngx_http_heao_captcha_place(uint32_t *rnd, int *x,
+    int *decoy);
 static uint32_t ngx_http_heao_captcha_random(uint64_t *state);
 static ngx_uint_t ngx_http_heao_captcha_id(const char *id);
 
@@ -106,7 +121,7 @@ ngx_http_heao_captcha_new(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     u_char                        *p;
     size_t                         len[3];
-    uint32_t                       rnd[4];
+    uint32_t                       rnd[5];
     ngx_int_t                      rc;
     const char                    *argv[3];
     ngx_thread_task_t             *task;
@@ -179,15 +194,6 @@ ngx_http_heao_captcha_new(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return NGX_ERROR;
         }
 
-        cp->x = NGX_HTTP_HEAO_PIECE + NGX_HTTP_HEAO_CAPTCHA_MARGIN
-                + rnd[0] % (NGX_HTTP_HEAO_CAPTCHA_WIDTH
-                            - 2 * NGX_HTTP_HEAO_PIECE
-                            - 2 * NGX_HTTP_HEAO_CAPTCHA_MARGIN);
-        cp->y = NGX_HTTP_HEAO_CAPTCHA_MARGIN
-                + rnd[1] % (NGX_HTTP_HEAO_CAPTCHA_HEIGHT
-                            - NGX_HTTP_HEAO_PIECE
-                            - 2 * NGX_HTTP_HEAO_CAPTCHA_MARGIN);
-
         task = ngx_thread_task_alloc(r->pool,
                                      sizeof(ngx_http_heao_captcha_task_t));
         if (task == NULL) {
@@ -195,7 +201,15 @@ ngx_http_heao_captcha_new(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         }
 
         ct = task->ctx;
-        ct->seed = ((uint64_t) rnd[2] << 32 | rnd[3]) | 1;
+
+        ngx_http_heao_captcha_place(&rnd[0], &cp->x, ct->decoy);
+
+        cp->y = NGX_HTTP_HEAO_CAPTCHA_MARGIN
+                + rnd[2] % (NGX_HTTP_HEAO_CAPTCHA_HEIGHT
+                            - NGX_HTTP_HEAO_PIECE
+                            - 2 * NGX_HTTP_HEAO_CAPTCHA_MARGIN);
+
+        ct->seed = ((uint64_t) rnd[3] << 32 | rnd[4]) | 1;
         ct->x = cp->x;
         ct->y = cp->y;
 
@@ -380,6 +394,7 @@ ngx_http_heao_captcha_thread(void *data, ngx_log_t *log)
     int         px, py, c;
     uint32_t    colour;
     uint64_t    st;
+    ngx_uint_t  i, tabs;
     gdImagePtr  bg, pc;
 
     st = ct->seed;
@@ -420,14 +435,30 @@ ngx_http_heao_captcha_thread(void *data, ngx_log_t *log)
     }
 
     /*
-     * then the gap is shaded, and lines drawn over everything: what the
-     * background shows there is no function of the piece's pixels
+     * decoys first: the gap's pixels, shaded as the gap is, in shapes
+     * with the piece's tabs and one or two more; so the darkest place
+     * under the piece's outline, or the one most like the piece, is
+     * any of the three
      */
 
     colour = ngx_http_heao_captcha_random(&st);
 
-    ngx_http_heao_captcha_shade(bg, ct->x, ct->y, NGX_HTTP_HEAO_PIECE_TABS,
-                                colour, &st);
+    for (i = 0; i < NGX_HTTP_HEAO_CAPTCHA_DECOYS; i++) {
+        tabs = (ngx_http_heao_captcha_random(&st) % 3 + 1)
+               * NGX_HTTP_HEAO_TAB_BOTTOM;
+
+        ngx_http_heao_captcha_shade(bg, ct->decoy[i], ct->y, ct->x,
+                                    NGX_HTTP_HEAO_PIECE_TABS | tabs,
+                                    colour, &st);
+    }
+
+    /*
+     * then the gap, and lines over everything: what the background shows
+     * there is no function of the piece's pixels
+     */
+
+    ngx_http_heao_captcha_shade(bg, ct->x, ct->y, ct->x,
+                                NGX_HTTP_HEAO_PIECE_TABS, colour, &st);
 
     ngx_http_heao_captcha_lines(bg, NGX_HTTP_HEAO_SCRATCHES, &st);
 
@@ -507,23 +538,30 @@ ngx_http_heao_captcha_lines(gdImagePtr im, ngx_uint_t n, uint64_t *st)
 
 
 /*
- * Shades the gap of a shape (its tabs) whose box is at (x, y): each
- * pixel blended toward the dark colour by an amount drawn for this gap,
- * plus noise of its own, the outline toward white likewise.  Nothing of
- * it is a fixed function of the pixels underneath, so a gap is no scaled
+ * Shades a gap of a shape (its tabs) whose box is at (x, y), over the
+ * pixels of the box at (from, y): each pixel blended toward the dark
+ * colour by an amount drawn for this gap and varying across it, plus
+ * noise of its own, the outline toward white likewise.  Nothing of it
+ * is a fixed function of the pixels underneath, so a gap is no scaled
  * copy of its piece.
  */
 
 static void
-ngx_http_heao_captcha_shade(gdImagePtr im, int x, int y, ngx_uint_t tabs,
-    uint32_t colour, uint64_t *st)
+ngx_http_heao_captcha_shade(gdImagePtr im, int x, int y, int from,
+    ngx_uint_t tabs, uint32_t colour, uint64_t *st)
 {
-    int         px, py, k, c, v, mix, shade, outline, rgb[3];
+    int         px, py, k, c, v, mix, shade, outline, lx, ly, rgb[3];
     uint32_t    noise;
     ngx_uint_t  edge;
 
     shade = NGX_HTTP_HEAO_SHADE_MIN
             + ngx_http_heao_captcha_random(st) % NGX_HTTP_HEAO_SHADE_SPREAD;
+    lx = (int) (ngx_http_heao_captcha_random(st)
+               % (2 * NGX_HTTP_HEAO_SHADE_LIGHT + 1))
+         - NGX_HTTP_HEAO_SHADE_LIGHT;
+    ly = (int) (ngx_http_heao_captcha_random(st)
+               % (2 * NGX_HTTP_HEAO_SHADE_LIGHT + 1))
+         - NGX_HTTP_HEAO_SHADE_LIGHT;
     outline = NGX_HTTP_HEAO_OUTLINE_MIN
               + ngx_http_heao_captcha_random(st)
                 % NGX_HTTP_HEAO_OUTLINE_SPREAD;
@@ -536,8 +574,12 @@ ngx_http_heao_captcha_shade(gdImagePtr im, int x, int y, ngx_uint_t tabs,
             }
 
             edge = ngx_http_heao_piece_edge(px, py, tabs);
-            c = gdImageGetTrueColorPixel(im, x + px, y + py);
+            c = gdImageGetTrueColorPixel(im, from + px, y + py);
             noise = ngx_http_heao_captcha_random(st);
+
+            mix = shade + (lx * (2 * px - NGX_HTTP_HEAO_PIECE)
+                           + ly * (2 * py - NGX_HTTP_HEAO_PIECE))
+                          / NGX_HTTP_HEAO_PIECE;
 
             /* gd keeps red in bits 16-23, green 8-15, blue 0-7 */
 
@@ -545,13 +587,13 @@ ngx_http_heao_captcha_shade(gdImagePtr im, int x, int y, ngx_uint_t tabs,
                 v = (c >> (16 - 8 * k)) & 0xff;
 
                 if (edge) {
-                    mix = 255;
-                    v = (v * (256 - outline) + mix * outline) >> 8;
+                    v = (v * (256 - outline) + 255 * outline) >> 8;
 
                 } else {
-                    mix = (colour >> (8 * k)) & 0xff;
-                    mix %= NGX_HTTP_HEAO_SHADE_DARK;
-                    v = (v * (256 - shade) + mix * shade) >> 8;
+                    v = (v * (256 - mix)
+                         + ((colour >> (8 * k)) & 0xff)
+                           % NGX_HTTP_HEAO_SHADE_DARK * mix)
+                        >> 8;
                 }
 
                 v += (int) ((noise >> (8 * k)) & 0xff)
@@ -757,6 +799,55 @@ static int
 ngx_http_heao_captcha_level(int v)
 {
     return v < 0 ? 0 : (v > 255 ? 255 : v);
+}
+
+
+/*
+ * Where the gap and its decoys go, from two random words: three left
+ * edges on a ring of the span's positions, the gap's anywhere, and each
+ * next one round the ring a spacing further plus a share, drawn alike
+ * for all three, of what the ring has left.  The gap's edge is uniform
+ * over the span, and which of the three is the gap's cannot be told from
+ * where they are.
+ */
+
+static void
+ngx_http_heao_captcha_place(uint32_t *rnd, int *x, int *decoy)
+{
+    int         pos, arc[NGX_HTTP_HEAO_CAPTCHA_DECOYS + 1];
+    uint32_t    share;
+    ngx_uint_t  i;
+
+    /* the span holds the three apart, and a word lasts for the shares */
+
+#if (NGX_HTTP_HEAO_CAPTCHA_SPAN                                               \
+     < (NGX_HTTP_HEAO_CAPTCHA_DECOYS + 1) * NGX_HTTP_HEAO_GAP_SPACING        \
+     || NGX_HTTP_HEAO_CAPTCHA_SPAN                                            \
+        > (NGX_HTTP_HEAO_CAPTCHA_DECOYS + 1) * NGX_HTTP_HEAO_GAP_SPACING + 20)
+#error the captcha span does not fit the gap and its decoys
+#endif
+
+    for (i = 0; i <= NGX_HTTP_HEAO_CAPTCHA_DECOYS; i++) {
+        arc[i] = NGX_HTTP_HEAO_GAP_SPACING;
+    }
+
+    share = rnd[1];
+
+    for (i = (NGX_HTTP_HEAO_CAPTCHA_DECOYS + 1) * NGX_HTTP_HEAO_GAP_SPACING;
+         i < NGX_HTTP_HEAO_CAPTCHA_SPAN;
+         i++)
+    {
+        arc[share % (NGX_HTTP_HEAO_CAPTCHA_DECOYS + 1)]++;
+        share /= NGX_HTTP_HEAO_CAPTCHA_DECOYS + 1;
+    }
+
+    pos = rnd[0] % NGX_HTTP_HEAO_CAPTCHA_SPAN;
+    *x = NGX_HTTP_HEAO_CAPTCHA_LEFT + pos;
+
+    for (i = 0; i < NGX_HTTP_HEAO_CAPTCHA_DECOYS; i++) {
+        pos = (pos + arc[i]) % NGX_HTTP_HEAO_CAPTCHA_SPAN;
+        decoy[i] = NGX_HTTP_HEAO_CAPTCHA_LEFT + pos;
+    }
 }
 
 
