@@ -550,8 +550,8 @@ static void
 ngx_http_heao_captcha_shade(gdImagePtr im, int x, int y, int from,
     ngx_uint_t tabs, uint32_t colour, uint64_t *st)
 {
-    int         px, py, k, c, v, mix, shade, outline, lx, ly, rgb[3];
-    uint32_t    noise;
+    int         px, py, k, c, v, mix, shade, outline, lx, ly, noise,
+                rgb[3];
     ngx_uint_t  edge;
 
     shade = NGX_HTTP_HEAO_SHADE_MIN
@@ -575,7 +575,12 @@ ngx_http_heao_captcha_shade(gdImagePtr im, int x, int y, int from,
 
             edge = ngx_http_heao_piece_edge(px, py, tabs);
             c = gdImageGetTrueColorPixel(im, from + px, y + py);
-            noise = ngx_http_heao_captcha_random(st);
+
+            /* grey noise: the same on all three channels, smaller PNGs */
+
+            noise = (int) (ngx_http_heao_captcha_random(st)
+                           % (2 * NGX_HTTP_HEAO_SHADE_NOISE + 1))
+                    - NGX_HTTP_HEAO_SHADE_NOISE;
 
             mix = shade + (lx * (2 * px - NGX_HTTP_HEAO_PIECE)
                            + ly * (2 * py - NGX_HTTP_HEAO_PIECE))
@@ -596,11 +601,7 @@ ngx_http_heao_captcha_shade(gdImagePtr im, int x, int y, int from,
                         >> 8;
                 }
 
-                v += (int) ((noise >> (8 * k)) & 0xff)
-                     % (2 * NGX_HTTP_HEAO_SHADE_NOISE + 1)
-                     - NGX_HTTP_HEAO_SHADE_NOISE;
-
-                rgb[k] = ngx_http_heao_captcha_level(v);
+                rgb[k] = ngx_http_heao_captcha_level(v + noise);
             }
 
             gdImageSetPixel(im, x + px, y + py,
