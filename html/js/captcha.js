@@ -498,7 +498,8 @@
         refresh = el('button', {type: 'button', class: 'captcha-refresh',
                                 'aria-label': '换一张验证图片'}, '换一张');
 
-        bg = el('img', {class: 'captcha-bg', alt: '验证图片：背景中有一处拼图缺口',
+        bg = el('img', {class: 'captcha-bg',
+                        alt: '验证图片：背景中有几处缺口，一处与拼图形状相同',
                         draggable: 'false'});
         piece = el('img', {class: 'captcha-piece', alt: '',
                            draggable: 'false'});
@@ -529,8 +530,8 @@
                       refresh),
                    stage, track,
                    el('p', {class: 'captcha-keys', id: prefix + '-keys',
-                            text: '拖动滑块使拼图嵌入缺口；也可用方向键'
-                                  + '移动滑块，按回车键确认。'}));
+                            text: '拖动滑块使拼图嵌入形状相同的缺口；'
+                                  + '也可用方向键移动滑块，按回车键确认。'}));
 
         status = el('p', {class: 'captcha-status', role: 'status'});
 
