@@ -86,6 +86,9 @@ static ngx_uint_t ngx_http_heao_plan_choosable(
 static ngx_str_t  ngx_http_heao_reasons[][2] = {
     { ngx_string("too_soon"),
       ngx_string("距离上次保存志愿未满1小时，暂无法修改") },
+    { ngx_string("final"),
+      ngx_string("距离上次保存志愿须满1小时才能修改，而本批次届时已截止，"
+                 "已保存的志愿即为最终志愿") },
     { ngx_string("no_saves_left"),
       ngx_string("本批次志愿已保存3次，不能再修改") },
     { ngx_string("abandoned"),

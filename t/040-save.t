@@ -387,3 +387,37 @@ main::headers(47)
 [200, 200, 200]
 --- response_body_like eval
 [ qr/"saves_used":1/, qr/"save_no":2/, qr/^\{"groups":\[\{.*"saves_used":2/ ]
+
+
+
+=== TEST 25: F12 a first save, for the last-hour blocks after it
+--- request eval
+[ $::BEGIN, main::save(20) ]
+--- more_headers eval
+main::headers(48)
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[ qr/"saves_used":0/, qr/"save_no":1,.*"next_change_at":\d+/ ]
+
+
+
+=== TEST 26: F12 V1 a save 30 minutes before the close stands until it: no next change, begin says final, browse says final
+--- request eval
+# the last save moved to 30 minutes before batch 11 closes, as age()
+# moves it an hour back; the cached browse answer goes with it
+my $id = main::psql("select id from heao.candidate"
+                    . " where exam_no = '$::C[48]{exam_no}'");
+main::psql("update heao.group_state"
+           . " set last_save_at = (select closes_at - interval '30 minutes'"
+           . " from heao.batch where code = '11')"
+           . " where candidate_id = $id and group_code = '11'");
+main::redis('DEL', "heao:b:$id");
+[ $::BEGIN, "GET /api/browse" ]
+--- more_headers eval
+main::headers(48)
+--- error_code eval
+[409, 200]
+--- response_body_like eval
+[ qr/^\{"error":"no_change","reason":"final","message":"距离上次保存志愿须满1小时才能修改，而本批次届时已截止，已保存的志愿即为最终志愿","next_change_at":null\}$/,
+  qr/^\{"groups":\[\{"group":"11",.*"saves_used":1,"saves_left":2,.*"next_change_at":null,"final":true,/ ]

@@ -14,6 +14,8 @@
 
     var REASON_TEXT = {
         too_soon: '距离上次保存志愿未满1小时，暂无法修改！',
+        final: '距离上次保存志愿须满1小时才能修改，而本批次届时已截止，'
+               + '已保存的志愿即为最终志愿。',
         no_saves_left: '保存次数已用完（第一次保存后有两次修改机会），'
                        + '不能再修改志愿。',
         abandoned: '您已放弃该志愿，不能再次填报。',
@@ -193,6 +195,17 @@
         if (g.abandoned) {
             line.append('。', el('span', {class: 'warn',
                                          text: '（已放弃，志愿已作废）'}));
+            box.append(line);
+
+            return {box: box, canChange: false};
+        }
+
+        /* F12: the next change would come after the close */
+
+        if (g.final && !closed) {
+            line.append('。', el('span', {class: 'warn final',
+                text: '（距离上次保存须满1小时才能修改，而本批次届时已截止：'
+                      + '本次保存的志愿即为最终志愿）'}));
             box.append(line);
 
             return {box: box, canChange: false};

@@ -55,8 +55,10 @@
             return cell;
         }
 
-        cell.append(el('p', {text: '已保存' + g.saves_used + '次，还可修改'
-                                   + g.saves_left + '次'}));
+        cell.append(el('p', {text: '已保存' + g.saves_used + '次，'
+                                   + (g.final ? '截止前不能再修改'
+                                              : '还可修改' + g.saves_left
+                                                + '次')}));
 
         if (g.last_save_at) {
             cell.append(el('p', {class: 'muted',
@@ -102,6 +104,10 @@
 
         if (g && g.saves_left === 0) {
             return {text: '修改次数已用完'};
+        }
+
+        if (g && g.final) {
+            return {text: '不能再修改', note: '下次可修改时间晚于截止时间'};
         }
 
         return null;

@@ -42,21 +42,28 @@ as $$
         when coalesce(p_state.saves_used, 0) >= p_group.max_saves
             then 'no_saves_left'
         when p_at < p_state.last_save_at + p_group.change_interval
-            then 'too_soon'
+            then case when p_state.last_save_at + p_group.change_interval
+                           >= p_batch.closes_at
+                      then 'final' else 'too_soon' end
         else null
     end
 $$;
 
 comment on function heao.change_reason(timestamptz, heao.batch,
     heao.batch_group, heao.group_state) is
-    'abandoned, not_open, closed, no_saves_left, too_soon, or null when a'
+    'abandoned, not_open, closed, no_saves_left, too_soon, final (too soon,'
+    ' and the batch closes before a change could come), or null when a'
     ' save at that time is allowed';
 
 
 -- when the next change becomes possible as far as the 60-minute rule goes:
--- null before the first save, after an abandon or with no save left
+-- null before the first save, after an abandon, with no save left, or
+-- when the batch closes before it (the save stands: F12, "final")
+drop function if exists heao.next_change_at(heao.batch_group,
+    heao.group_state);
+
 create or replace function heao.next_change_at(p_group heao.batch_group,
-    p_state heao.group_state)
+    p_state heao.group_state, p_batch heao.batch)
     returns timestamptz
     language sql
     immutable parallel safe
@@ -65,11 +72,35 @@ as $$
         when p_state.abandoned_at is not null
              or p_state.last_save_at is null
              or p_state.saves_used >= p_group.max_saves
+             or p_state.last_save_at + p_group.change_interval
+                >= p_batch.closes_at
             then null
         else p_state.last_save_at + p_group.change_interval
     end
 $$;
 
 comment on function heao.next_change_at(heao.batch_group,
-    heao.group_state) is
-    'last save + change interval, or null when no further change can come';
+    heao.group_state, heao.batch) is
+    'last save + change interval, or null when no further change can come'
+    ' before the batch closes';
+
+
+-- F12: the saves of the group stand until the batch closes though some
+-- are left, for the next change would come after the close
+create or replace function heao.change_final(p_group heao.batch_group,
+    p_state heao.group_state, p_batch heao.batch)
+    returns boolean
+    language sql
+    immutable parallel safe
+as $$
+    select p_state.abandoned_at is null
+           and p_state.last_save_at is not null
+           and coalesce(p_state.saves_used, 0) < p_group.max_saves
+           and p_state.last_save_at + p_group.change_interval
+               >= p_batch.closes_at
+$$;
+
+comment on function heao.change_final(heao.batch_group, heao.group_state,
+    heao.batch) is
+    'true when saves are left but the next change would come at or after'
+    ' the batch''s close';

@@ -38,7 +38,7 @@ begin
         'saves_used', coalesce(st.saves_used, 0),
         'saves_left', greatest(g.max_saves - coalesce(st.saves_used, 0), 0),
         'last_save_at', heao.epoch(st.last_save_at),
-        'next_change_at', heao.epoch(heao.next_change_at(g, st)),
+        'next_change_at', heao.epoch(heao.next_change_at(g, st, b)),
         'abandoned', st.abandoned_at is not null,
         'last_batch', last_b.code,
         'last_batch_name', last_b.name,
@@ -53,5 +53,5 @@ $$;
 comment on function heao.fill_state(bigint, text) is
     'JSON for the fill page: batch, group, saves_used, saves_left,'
     ' last_save_at, next_change_at, abandoned, last_batch(_name),'
-    ' application, opens_at, closes_at, reason (null or too_soon,'
+    ' application, opens_at, closes_at, reason (null or too_soon, final,'
     ' no_saves_left, abandoned, closed, not_open); null for an unknown batch';

@@ -81,6 +81,7 @@ begin
             'saved_at', heao.epoch(sh.saved_at),
             'next_change_at',
                 case when sh.save_no < g.max_saves
+                          and sh.arrived_at + g.change_interval < b.closes_at
                      then heao.epoch(sh.arrived_at + g.change_interval) end,
             'closes_at', heao.epoch(b.closes_at),
             'checksum', sh.checksum,
@@ -95,7 +96,7 @@ begin
             'saves_used', st.saves_used,
             'saves_left', greatest(g.max_saves - st.saves_used, 0),
             'saved_at', null,
-            'next_change_at', heao.epoch(heao.next_change_at(g, st)),
+            'next_change_at', heao.epoch(heao.next_change_at(g, st, b)),
             'closes_at', heao.epoch(b.closes_at),
             'checksum', null,
             'duplicate', false);
@@ -175,7 +176,7 @@ begin
         'saves_used', st.saves_used,
         'saves_left', left_n,
         'saved_at', heao.epoch(sh.saved_at),
-        'next_change_at', heao.epoch(heao.next_change_at(g, st)),
+        'next_change_at', heao.epoch(heao.next_change_at(g, st, b)),
         'closes_at', heao.epoch(b.closes_at),
         'checksum', sh.checksum,
         'duplicate', false);
@@ -185,6 +186,7 @@ $$;
 comment on function heao.save_application(bigint, text, uuid, jsonb, text,
     text, double precision, text, text) is
     'saves an application atomically; JSON {status: saved | too_soon |'
+    ' final |'
     ' no_saves_left | abandoned | closed | not_open | not_found |'
     ' bad_save_id, save_no, saves_used, saves_left, saved_at,'
     ' next_change_at, closes_at, checksum, duplicate}; p_arrived is when'

@@ -76,7 +76,8 @@ as $$
                            then greatest(g.max_saves - gs.saves_used, 0)
                            else 0 end,
         'last_save_at', heao.epoch(gs.last_save_at),
-        'next_change_at', heao.epoch(heao.next_change_at(g, gs)),
+        'next_change_at', heao.epoch(heao.next_change_at(g, gs, b)),
+        'final', coalesce(heao.change_final(g, gs, b), false),
         'closes_at', heao.epoch(b.closes_at),
         'abandoned', gs.abandoned_at is not null)
         order by b.sort, b.code), '[]'::json))

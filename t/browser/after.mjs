@@ -553,6 +553,31 @@ async function home(browser, c1, c0, problems) {
         equal((await actionOf(page, '20')).fill, 1, '国家专项计划本科批');
     });
 
+    await check('F12 V1 a save whose next change would come after the close '
+                + 'stands: no 填报, and browse says it is final', async () => {
+        const m = psql("select inst_code || '|' || code from heao.major"
+                       + " where batch_code = '50' and class = 'ordinary'"
+                       + " and restrictions = '{}' order by inst_code, code"
+                       + ' limit 1').split('|');
+        const r = await save(page, '50', [
+            { institution: m[0], majors: [m[1]], adjust: 'agree' }]);
+        equal(r.status, 200, 'save of 高职高专批 ' + JSON.stringify(r.data));
+        // the save moved to 30 minutes before the close
+        psql("update heao.group_state set last_save_at = (select closes_at"
+             + " - interval '30 minutes' from heao.batch where code = '50')"
+             + ` where candidate_id = ${c1.id} and group_code = '50'`);
+        execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', REDIS_PORT,
+                                   'DEL', `heao:b:${c1.id}`]);
+        await page.goto(BASE + 'home.html');
+        await page.waitForSelector('#batch-50');
+        await noFill(page, '50', ['不能再修改']);
+        contains(await page.textContent('#batch-50 td[data-label="我的志愿"]'),
+                 '已保存1次，截止前不能再修改', 'my application');
+        await page.goto(BASE + 'browse.html');
+        await page.waitForSelector('.final');
+        contains(await page.textContent('.final'), '即为最终志愿', 'browse');
+    });
+
     const was = psql('select code, opens_at, closes_at from heao.batch'
                      + ` where code in ('${CLOSED_BATCH}', '${LATER_BATCH}')`)
                 .split('\n').map((l) => l.split('|'));
