@@ -279,24 +279,13 @@ ngx_http_heao_login(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         ctx->step = NGX_HTTP_HEAO_LOGIN_NOTICE;
 
         {
-            u_char      *p;
             const char  *values[3];
-
-            p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 5
-                                     + r->connection->addr_text.len + 1);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
 
             values[0] = (char *) lg->candidate.data;
 
-            values[1] = (char *) p;
-            p = ngx_sprintf(p, "%T.%03M%Z", ctx->arrived, ctx->arrived_msec);
-
-            values[2] = (char *) p;
-            p = ngx_cpymem(p, r->connection->addr_text.data,
-                           r->connection->addr_text.len);
-            *p = '\0';
+            if (ngx_http_heao_account_event(r, ctx, &values[1]) != NGX_OK) {
+                return NGX_ERROR;
+            }
 
             return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_LOGIN_NOTICE,
                                          3, values, NULL);
@@ -682,7 +671,7 @@ ngx_http_heao_password_change(ngx_http_request_t *r,
 {
     ngx_int_t                  rc;
     ngx_str_t                 *v;
-    const char                *values[2];
+    const char                *values[4];
     ngx_http_heao_password_t  *pw;
 
     pw = ctx->data;
@@ -799,10 +788,16 @@ ngx_http_heao_password_change(ngx_http_request_t *r,
         values[0] = (char *) ctx->session->candidate.data;
         values[1] = (char *) ctx->result.data;
 
+        /* A12: the notice is written with the change */
+
+        if (ngx_http_heao_account_event(r, ctx, &values[2]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         ctx->step = NGX_HTTP_HEAO_PASSWORD_STORE;
 
         return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_CHANGE_PASSWORD,
-                                     2, values, NULL);
+                                     4, values, NULL);
 
     case NGX_HTTP_HEAO_PASSWORD_STORE:
         if (ctx->rc != NGX_OK || ctx->reply == NULL) {
@@ -990,6 +985,36 @@ ngx_http_heao_field(json_t *body, const char *name, ngx_str_t *value)
 
     value->data = (u_char *) json_string_value(v);
     value->len = json_string_length(v);
+
+    return NGX_OK;
+}
+
+
+/*
+ * When and from where a change of the account came, as the functions
+ * that store it and write its notice (A12) take them, NUL terminated:
+ * the arrival in epoch seconds with milliseconds into values[0], the
+ * client address into values[1]
+ */
+
+ngx_int_t
+ngx_http_heao_account_event(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
+    const char **values)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 5
+                             + r->connection->addr_text.len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    values[0] = (char *) p;
+    p = ngx_sprintf(p, "%T.%03M%Z", ctx->arrived, ctx->arrived_msec);
+
+    values[1] = (char *) p;
+    *ngx_cpymem(p, r->connection->addr_text.data,
+                r->connection->addr_text.len) = '\0';
 
     return NGX_OK;
 }

@@ -446,16 +446,18 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
       "select heao.totp_secret($1::bigint)", 1 },
 
     { "heao_totp_bind",
-      "select heao.totp_bind($1::bigint, $2)", 2 },
+      "select heao.totp_bind($1::bigint, $2, $3::double precision, $4)",
+      4 },
 
     { "heao_totp_unbind",
-      "select heao.totp_unbind($1::bigint)", 1 },
+      "select heao.totp_unbind($1::bigint, $2::double precision, $3)", 3 },
 
     { "heao_password_hash",
       "select heao.password_hash($1::bigint)", 1 },
 
     { "heao_change_password",
-      "select heao.change_password($1::bigint, $2)", 2 },
+      "select heao.change_password($1::bigint, $2, $3::double precision,"
+      " $4)", 4 },
 
     { "heao_save_history",
       "select heao.save_history_of($1::bigint)", 1 },
@@ -507,19 +509,22 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
       "select heao.code_notice($1::bigint, $2, $3, $4)", 4 },
 
     { "heao_reset_password",
-      "select heao.reset_password($1::bigint, $2, $3)", 3 },
+      "select heao.reset_password($1::bigint, $2, $3::double precision,"
+      " $4)", 4 },
 
     { "heao_phone_of",
       "select heao.phone_of($1::bigint)", 1 },
 
     { "heao_set_phone",
-      "select heao.set_phone($1::bigint, $2)", 2 },
+      "select heao.set_phone($1::bigint, $2, $3::double precision, $4)",
+      4 },
 
     { "heao_verify_info_check",
       "select pw_hash, name from heao.verify_info_check($1::bigint)", 1 },
 
     { "heao_set_verify_info",
-      "select heao.set_verify_info($1::bigint, $2)", 2 },
+      "select heao.set_verify_info($1::bigint, $2, $3::double precision,"
+      " $4)", 4 },
 
     { "heao_login_notice",
       "select heao.login_notice($1::bigint, $2::double precision, $3)", 3 },
@@ -531,7 +536,8 @@ static ngx_http_heao_pg_stmt_t  ngx_http_heao_pg_stmts[] = {
       "select heao.wechat_bound($1::bigint)", 1 },
 
     { "heao_wechat_bind",
-      "select heao.wechat_bind($1::bigint, $2)", 2 }
+      "select heao.wechat_bind($1::bigint, $2, $3::double precision, $4)",
+      4 }
 };
 
 

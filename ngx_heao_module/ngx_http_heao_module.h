@@ -389,6 +389,9 @@ ngx_uint_t ngx_http_heao_valid_password(ngx_str_t *s);
 ngx_uint_t ngx_http_heao_password_policy(ngx_str_t *s);
 ngx_int_t ngx_http_heao_field(json_t *body, const char *name,
     ngx_str_t *value);
+/* when and from where a change came, for its notice (A12) */
+ngx_int_t ngx_http_heao_account_event(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx, const char **values);
 
 /* ngx_http_heao_recover.c: verification codes (A8, A9, V3) */
 #define NGX_HTTP_HEAO_CODE_LEN          6

@@ -549,7 +549,7 @@ ngx_http_heao_recover_finish(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     json_t                   *proof, *value;
     ngx_int_t                 rc;
     ngx_str_t                *v;
-    const char               *values[3];
+    const char               *values[4];
     ngx_http_heao_recover_t  *rv;
 
     rv = ctx->data;
@@ -766,22 +766,15 @@ ngx_http_heao_recover_finish(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         values[0] = (char *) rv->code.candidate.data;
         values[1] = (char *) ctx->result.data;
 
-        {
-            u_char  *p;
+        /* A12: the notice is written with the reset */
 
-            p = ngx_pnalloc(r->pool, r->connection->addr_text.len + 1);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            *ngx_cpymem(p, r->connection->addr_text.data,
-                        r->connection->addr_text.len) = '\0';
-            values[2] = (char *) p;
+        if (ngx_http_heao_account_event(r, ctx, &values[2]) != NGX_OK) {
+            return NGX_ERROR;
         }
 
         ctx->step = NGX_HTTP_HEAO_FINISH_STORED;
 
-        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_RESET_PASSWORD, 3,
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_RESET_PASSWORD, 4,
                                      values, NULL);
 
     case NGX_HTTP_HEAO_FINISH_STORED:
@@ -850,7 +843,7 @@ ngx_http_heao_phone_set(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     ngx_int_t                 rc;
     ngx_str_t                *v;
-    const char               *values[2];
+    const char               *values[4];
     ngx_http_heao_recover_t  *rv;
 
     rv = ctx->data;
@@ -972,9 +965,15 @@ ngx_http_heao_phone_set(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         values[0] = (char *) ctx->session->candidate.data;
         values[1] = (char *) rv->phone.data;
 
+        /* A12: the notice goes to the new and the old number with it */
+
+        if (ngx_http_heao_account_event(r, ctx, &values[2]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         ctx->step = NGX_HTTP_HEAO_PHONE_STORED;
 
-        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_SET_PHONE, 2,
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_SET_PHONE, 4,
                                      values, NULL);
 
     default: /* NGX_HTTP_HEAO_PHONE_STORED */
@@ -1011,7 +1010,7 @@ ngx_http_heao_verify_info_set(ngx_http_request_t *r,
 {
     ngx_int_t                 rc;
     ngx_str_t                *v;
-    const char               *values[2];
+    const char               *values[4];
     ngx_http_heao_recover_t  *rv;
 
     rv = ctx->data;
@@ -1125,10 +1124,16 @@ ngx_http_heao_verify_info_set(ngx_http_request_t *r,
         values[0] = (char *) ctx->session->candidate.data;
         values[1] = (char *) ctx->result.data;
 
+        /* A12: the notice is written with the change */
+
+        if (ngx_http_heao_account_event(r, ctx, &values[2]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         ctx->step = NGX_HTTP_HEAO_VINFO_STORED;
 
         return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_SET_VERIFY_INFO,
-                                     2, values, NULL);
+                                     4, values, NULL);
 
     default: /* NGX_HTTP_HEAO_VINFO_STORED */
         if (ctx->rc != NGX_OK || ctx->reply == NULL) {

@@ -442,7 +442,7 @@ ngx_http_heao_totp_confirm(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
     size_t                 len[1];
     ngx_int_t              rc;
     ngx_str_t             *v;
-    const char            *argv[1], *values[2];
+    const char            *argv[1], *values[4];
     ngx_http_heao_totp_t  *tp;
 
     tp = ctx->data;
@@ -520,9 +520,15 @@ ngx_http_heao_totp_confirm(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         values[0] = (char *) ctx->session->candidate.data;
         values[1] = (char *) tp->key.data;
 
+        /* A12: the notice is written with the binding */
+
+        if (ngx_http_heao_account_event(r, ctx, &values[2]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         ctx->step = NGX_HTTP_HEAO_TOTP_STORE;
 
-        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_TOTP_BIND, 2,
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_TOTP_BIND, 4,
                                      values, NULL);
 
     case NGX_HTTP_HEAO_TOTP_STORE:
@@ -568,7 +574,7 @@ ngx_http_heao_totp_unbind(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     ngx_int_t              rc;
     ngx_str_t             *v;
-    const char            *values[1];
+    const char            *values[3];
     ngx_http_heao_totp_t  *tp;
 
     tp = ctx->data;
@@ -635,9 +641,15 @@ ngx_http_heao_totp_unbind(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
         values[0] = (char *) ctx->session->candidate.data;
 
+        /* A12: the notice is written with the unbinding */
+
+        if (ngx_http_heao_account_event(r, ctx, &values[1]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         ctx->step = NGX_HTTP_HEAO_TOTP_STORE;
 
-        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_TOTP_UNBIND, 1,
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_TOTP_UNBIND, 3,
                                      values, NULL);
 
     default: /* NGX_HTTP_HEAO_TOTP_STORE */

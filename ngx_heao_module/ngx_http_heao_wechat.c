@@ -239,7 +239,7 @@ ngx_int_t
 ngx_http_heao_wechat_unbind(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 {
     ngx_int_t    rc;
-    const char  *values[2];
+    const char  *values[4];
 
     switch (ctx->step) {
 
@@ -253,9 +253,15 @@ ngx_http_heao_wechat_unbind(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
         values[0] = (char *) ctx->session->candidate.data;
         values[1] = NULL;
 
+        /* A12: the notice goes to the account unbound too */
+
+        if (ngx_http_heao_account_event(r, ctx, &values[2]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         ctx->step = NGX_HTTP_HEAO_WX_DONE;
 
-        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_WECHAT_BIND, 2,
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_WECHAT_BIND, 4,
                                      values, NULL);
 
     default: /* NGX_HTTP_HEAO_WX_DONE */
@@ -292,7 +298,7 @@ ngx_http_heao_wechat_callback(ngx_http_request_t *r,
     ngx_int_t                   rc;
     ngx_str_t                   state, openid, nonce, sig, cand, *v, key;
     ngx_str_t                  *kept;
-    const char                 *argv[5], *values[2];
+    const char                 *argv[5], *values[4];
     ngx_http_heao_main_conf_t  *hmcf;
 
     hmcf = ngx_http_get_module_main_conf(r, ngx_http_heao_module);
@@ -484,7 +490,8 @@ ngx_http_heao_wechat_callback(ngx_http_request_t *r,
 
         kept = ctx->data;
 
-        p = ngx_pnalloc(r->pool, kept[0].len + kept[1].len + 2);
+        p = ngx_pnalloc(r->pool, kept[0].len + kept[1].len + 2
+                                 + NGX_TIME_T_LEN + 5);
         if (p == NULL) {
             return NGX_ERROR;
         }
@@ -494,11 +501,20 @@ ngx_http_heao_wechat_callback(ngx_http_request_t *r,
         *p++ = '\0';
         values[1] = (char *) p;
         p = ngx_cpymem(p, kept[1].data, kept[1].len);
-        *p = '\0';
+        *p++ = '\0';
+
+        /*
+         * A12: the notice of the binding has no address: the caller is
+         * the official account's server, not the candidate's browser
+         */
+
+        values[2] = (char *) p;
+        ngx_sprintf(p, "%T.%03M%Z", ctx->arrived, ctx->arrived_msec);
+        values[3] = NULL;
 
         ctx->step = NGX_HTTP_HEAO_CALLBACK_BOUND;
 
-        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_WECHAT_BIND, 2,
+        return ngx_http_heao_pg_call(ctx, NGX_HTTP_HEAO_SQL_WECHAT_BIND, 4,
                                      values, NULL);
 
     default: /* NGX_HTTP_HEAO_CALLBACK_BOUND */

@@ -1,8 +1,9 @@
 # A3 (and A1 with it): the dynamic password.  Binding with an otpauth://
 # URI and its QR code, confirmed by a first code; a code accepted once;
 # one step of drift; unbinding with a code; the login that asks for the
-# code.  Codes are computed here from the key the server keeps (RFC 6238,
-# HMAC-SHA1, 30 s); the RFC's own vectors are checked by t/unit.
+# code; the notice of a binding and of an unbinding (A12).  Codes are
+# computed here from the key the server keeps (RFC 6238, HMAC-SHA1,
+# 30 s); the RFC's own vectors are checked by t/unit.
 # Candidates 300-319.
 
 use strict;
@@ -34,6 +35,13 @@ for my $t (300 .. 319) {
 
 redis('DEL', 'heao:lf:a:127.0.0.1');
 
+# A12: the notices of binding and unbinding go to the phone of 303, 313
+# and 314, the only channel they have
+psql("update heao.candidate set wechat_openid = null, phone = null"
+     . " where id between $ID{300} and $ID{319}");
+psql("update heao.candidate set phone = '13990000' || $_"
+     . " where id = $ID{$_}") for 303, 313, 314;
+
 our $H301 = session(301);
 
 # RFC 4226 over a hex key, as a phone authenticator computes it
@@ -59,6 +67,15 @@ sub bind_key {
     my ($t, $hex) = @_;
     psql("update heao.candidate set totp_secret = decode('$hex', 'hex'),"
          . " totp_bound_at = now() where id = $ID{$t}");
+}
+
+# the notices of the dynamic password queued for T: "channel change" each
+sub notices {
+    my ($t) = @_;
+    return psql("select coalesce(string_agg(channel || ' '"
+                . " || (payload ->> 'change'), ',' order by id), '')"
+                . " from heao.outbox where candidate_id = $ID{$t}"
+                . " and kind = 'account'");
 }
 
 sub unbase32 {
@@ -395,7 +412,38 @@ main::login(313)
 
 
 
-=== TEST 22: A3 heao_totp_digits 6: six-digit codes at login
+=== TEST 22: A3 A12 a binding and an unbinding each queued one notice with time and address; the refused ones nothing
+--- request eval
+Test::More::is(main::notices(303), 'sms totp_bind',
+               'A3 A12 one notice of the binding, none of the wrong code');
+Test::More::is(main::notices(313), 'sms totp_unbind',
+               'A3 A12 one notice of the unbinding, none of the refused');
+Test::More::is(main::notices(314), '',
+               'A3 A12 an unbinding refused queues nothing');
+Test::More::like(main::psql("select payload ->> 'title' || '|'"
+                            . " || (payload ->> 'text') from heao.outbox"
+                            . " where candidate_id = $::ID{303}"
+                            . " and kind = 'account'"),
+                 qr/^动态密码绑定通知\|您于\d\d月\d\d日\d\d:\d\d从IP地址127\.0\.0\.1绑定了动态密码。如非本人操作，请立即联系报名地招生考试机构/,
+                 'A3 A12 the text: when, from where, what, what to do');
+Test::More::like(main::psql("select payload ->> 'text' from heao.outbox"
+                            . " where candidate_id = $::ID{313}"
+                            . " and kind = 'account'"),
+                 qr/^您于\d\d月\d\d日\d\d:\d\d从IP地址127\.0\.0\.1解除了动态密码绑定。如非本人操作，/,
+                 'A3 A12 the unbinding told the same way');
+Test::More::unlike(main::psql("select string_agg(payload::text, ' ')"
+                              . " from heao.outbox"
+                              . " where candidate_id in ($::ID{303},"
+                              . " $::ID{313})"),
+                   qr/a1a1a1|$::KEY|(?<!\d)\d{8}(?!\d)/,
+                   'A3 A12 neither the key nor a code in a notice');
+"GET /api/batches"
+--- error_code: 200
+--- response_body_like: "batches"
+
+
+
+=== TEST 23: A3 heao_totp_digits 6: six-digit codes at login
 --- http_config eval: HeaoTest::heao_http_config(extra => 'heao_totp_digits 6;')
 --- more_headers
 Content-Type: application/json
@@ -411,7 +459,7 @@ main::bind_key(315, $::KEY);
 
 
 
-=== TEST 23: O1 heao_totp_digits out of 6 to 8 fails nginx -t
+=== TEST 24: O1 heao_totp_digits out of 6 to 8 fails nginx -t
 --- http_config eval: HeaoTest::heao_http_config(extra => 'heao_totp_digits 9;')
 --- must_die
 --- error_log

@@ -1,6 +1,7 @@
 # A14: an office-set password is changed at the first login before
 # anything else; the change itself (policy of SPEC 2, old password
-# checked); A5: a change ends every other session of the candidate.
+# checked); A5: a change ends every other session of the candidate; A12:
+# a change is noticed on the bound channels, a refused one is not.
 # Candidates 320-339 (339 lends its hash of the test password back).
 
 use strict;
@@ -32,6 +33,13 @@ redis('DEL', 'heao:lf:a:127.0.0.1');
 psql("update heao.candidate set pw_office_set = true"
      . " where id in ($ID{321}, $ID{330})");
 
+# A12: 322 and 325 have both channels bound, 327 a phone only
+psql("update heao.candidate set phone = null, wechat_openid = null"
+     . " where id between $ID{320} and $ID{338}");
+psql("update heao.candidate set phone = '13990000' || $_,"
+     . " wechat_openid = " . ($_ == 327 ? 'null' : "'oHeaoTestOpenid$_'")
+     . " where id = $ID{$_}") for 322, 325, 327;
+
 our $A322 = session(322, must_change => 1);
 our $B322 = session(322);
 our $NEW = 'Neu#Pass2021';
@@ -43,6 +51,15 @@ sub login {
     return "POST /api/login\n" . json_of({
         exam_no => $c->{exam_no}, id_no => $c->{id_no},
         password => $password // $c->{password} });
+}
+
+# the notices of a password change queued for T: "channel change" each
+sub notices {
+    my ($t) = @_;
+    return psql("select coalesce(string_agg(channel || ' '"
+                . " || (payload ->> 'change'), ',' order by channel), '')"
+                . " from heao.outbox where candidate_id = $ID{$t}"
+                . " and kind = 'account'");
 }
 
 sub change {
@@ -193,3 +210,36 @@ Content-Type: application/json
 [ qr/^\{"candidate":\{"exam_no":"21419900000322",.*"must_change_password":false\}$/,
   qr/^\{"error":"login_failed",/ ]
 
+
+
+=== TEST 13: A14 A12 a change by the candidate, not forced, is accepted too
+--- more_headers eval
+main::session(327) . "Content-Type: application/json\n"
+--- request eval
+main::change('Test@2021!', $::NEW)
+--- response_body chomp
+{"ok":true}
+
+
+
+=== TEST 14: A14 A12 each change queued a notice per bound channel with time and address; the refused one nothing
+--- request eval
+Test::More::is(main::notices(322), 'sms password,wechat password',
+               'A14 A12 the forced change told to SMS and WeChat');
+Test::More::is(main::notices(327), 'sms password',
+               'A12 the change told to the phone, the only channel');
+Test::More::is(main::notices(325), '',
+               'A14 A12 a wrong old password queues nothing');
+my @t = split /\n/, main::psql("select payload ->> 'title', payload ->> 'text'"
+                               . " from heao.outbox"
+                               . " where candidate_id = $::ID{327}"
+                               . " and kind = 'account'");
+Test::More::is($t[0] =~ s/\|.*//r, '登录密码修改通知', 'A12 the title');
+Test::More::like($t[0],
+                 qr/\|您于\d\d月\d\d日\d\d:\d\d从IP地址127\.0\.0\.1修改了登录密码。如非本人操作，请立即/,
+                 'A12 the text: when, from where, what changed, what to do');
+Test::More::unlike($t[0], qr/\Q$::NEW\E|Test\@2021/,
+                   'A12 no password in the notice');
+"GET /api/batches"
+--- error_code: 200
+--- response_body_like: "batches"

@@ -2,9 +2,10 @@
 # then the proof A8 orders (dynamic password; else a code by WeChat or
 # SMS; else the 密码验证信息), then the new password; the verification
 # codes themselves: 6 digits, 5 minutes, one use, limited tries and
-# sends, kept hashed.  Codes travel through the outbox and
-# tools/heao-deliver to fake SMS and WeChat peers (t/HeaoDeliver.pm), and
-# are read back from what those received.  Candidates 1600-1619.
+# sends, kept hashed; the notice of a reset (A12).  Codes travel through
+# the outbox and tools/heao-deliver to fake SMS and WeChat peers
+# (t/HeaoDeliver.pm), and are read back from what those received.
+# Candidates 1600-1619.
 
 use strict;
 use warnings;
@@ -579,3 +580,36 @@ Retry-After: 5
 --- no_error_log
 [alert]
 [crit]
+
+
+
+=== TEST 35: A8 A12 a reset queued a notice per bound channel with time and address; a refused one nothing
+--- request eval
+my $changes = sub {
+    HeaoTest::psql("select coalesce(string_agg(channel || ' '"
+                   . " || (payload ->> 'change'), ',' order by channel),"
+                   . " '') from heao.outbox where kind = 'account'"
+                   . " and candidate_id = $main::ID{$_[0]}");
+};
+Test::More::is($changes->(1601), 'sms password_reset',
+               'A8 A12 reset by SMS: one notice, none of the wrong codes');
+Test::More::is($changes->(1602), 'sms password_reset,wechat password_reset',
+               'A8 A12 reset by WeChat: told to WeChat and the phone');
+Test::More::is($changes->(1606), '',
+               'A8 A12 a reset refused (the code used up) queues nothing');
+Test::More::is($changes->(1604), '',
+               'A8 A12 nothing bound, nothing queued');
+Test::More::like(HeaoTest::psql("select payload ->> 'title' || '|'"
+                                . " || (payload ->> 'text') from heao.outbox"
+                                . " where kind = 'account'"
+                                . " and candidate_id = $main::ID{1601}"),
+                 qr/^登录密码重置通知\|您于\d\d月\d\d日\d\d:\d\d从IP地址127\.0\.0\.1通过“忘记密码”重置了登录密码。如非本人操作，请立即联系报名地招生考试机构。$/,
+                 'A8 A12 the text: when, from where, what, what to do');
+Test::More::unlike(HeaoTest::psql("select string_agg(payload::text, ' ')"
+                                  . " from heao.outbox"
+                                  . " where kind = 'account'"),
+                   qr/Reset#2021a|Again#2021b|"code"/,
+                   'A8 A12 no password and no code in a notice');
+"GET /api/batches"
+--- error_code: 200
+--- response_body_like: "batches"

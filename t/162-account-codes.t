@@ -1,6 +1,7 @@
 # The codes of a logged-in candidate: V3 abandon proven by a code sent by
 # WeChat or SMS, A9 adding and changing the phone with codes, A10 the
-# 密码验证信息, A12 the login notice on the bound channels.  What the
+# 密码验证信息, A12 the login notice on the bound channels and the
+# notices of a phone and a 密码验证信息 changed.  What the
 # fake SMS gateway and WeChat API received is read back
 # (t/HeaoDeliver.pm).  Candidates 1620-1639.
 
@@ -85,6 +86,24 @@ sub notices {
     return psql("select coalesce(string_agg(channel, ',' order by channel),"
                 . " '') from heao.outbox where candidate_id = $ID{$t}"
                 . " and kind = '$kind'");
+}
+
+# A12: the notices of a change of the account queued for T, oldest first:
+# "channel change phone" each, the phone only when the row names one
+sub changes {
+    my ($t) = @_;
+    return psql("select coalesce(string_agg(channel || ' '"
+                . " || (payload ->> 'change')"
+                . " || coalesce(' ' || (payload ->> 'phone'), ''),"
+                . " ',' order by id), '') from heao.outbox"
+                . " where candidate_id = $ID{$t} and kind = 'account'");
+}
+
+sub change_text {
+    my ($t) = @_;
+    return psql("select payload ->> 'text' from heao.outbox"
+                . " where candidate_id = $ID{$t} and kind = 'account'"
+                . " order by id limit 1");
 }
 
 add_block_preprocessor(sub {
@@ -529,3 +548,42 @@ main::post('/api/phone', { phone => '13700001634', code => '123456' })
 --- error_code: 403
 --- response_body chomp
 {"error":"wrong_code","message":"验证码已失效，请重新获取","field":"code"}
+
+
+
+=== TEST 35: A9 A10 A12 each change queued its notice with time and address; the refused ones nothing
+--- more_headers eval: main::headers(1625)
+--- request eval
+Test::More::is(main::changes(1623), 'sms phone',
+               'A9 A12 a phone added: told to it, after the wrong code nothing');
+Test::More::like(main::change_text(1623),
+                 qr/^您于\d\d月\d\d日\d\d:\d\d从IP地址127\.0\.0\.1登记了手机号码137\*\*\*\*1623。如非本人操作，请立即/,
+                 'A9 A12 the number added, masked');
+Test::More::is(main::changes(1625), 'sms phone,sms phone 13990001625',
+               'A9 A12 a phone changed: told to the new number and the old one');
+Test::More::like(main::change_text(1625),
+                 qr/从IP地址127\.0\.0\.1将手机号码由139\*\*\*\*1625更改为138\*\*\*\*1625。/,
+                 'A9 A12 from which number to which');
+Test::More::is(main::changes(1624), '',
+               'A9 A12 a phone refused queues nothing');
+Test::More::is(main::changes(1626), 'sms verify_info',
+               'A10 A12 a new 密码验证信息: one notice, none for the refused');
+Test::More::like(main::change_text(1626),
+                 qr/^您于\d\d月\d\d日\d\d:\d\d从IP地址127\.0\.0\.1修改了密码验证信息。如非本人操作，/,
+                 'A10 A12 the text of the 密码验证信息');
+Test::More::unlike(main::psql("select string_agg(payload::text, ' ')"
+                              . " from heao.outbox where kind = 'account'"
+                              . " and candidate_id in ($main::ID{1623},"
+                              . " $main::ID{1625}, $main::ID{1626})"),
+                   qr/黄河之水|argon2|"code"/,
+                   'A10 A12 no 密码验证信息 and no code in a notice');
+HeaoDeliver::deliver(sms => 18133);
+Test::More::is(scalar(grep { /将手机号码由139\*\*\*\*1625更改为/ }
+                      HeaoDeliver::sms_texts($main::SMS, '13990001625')), 1,
+               'A9 A12 the old phone got the SMS');
+Test::More::is(scalar(grep { /将手机号码由139\*\*\*\*1625更改为/ }
+                      HeaoDeliver::sms_texts($main::SMS, '13800001625')), 1,
+               'A9 A12 and the new one');
+"GET /api/batches"
+--- error_code: 200
+--- response_body_like: "batches"

@@ -3,8 +3,10 @@
 # t/lib/heao-mock-peer), marks rows sent, retries failures with a
 # doubling back-off, gives up after its attempts, never sends a code
 # older than its 5 minutes, and two senders side by side send each row
-# once (select ... for update skip locked).  No nginx is needed here: the
-# rows are written as the module's statements write them.
+# once (select ... for update skip locked); a notice that names a phone
+# or an openid (a number replaced, WeChat unbound) goes there.  No nginx
+# is needed here: the rows are written as the module's statements write
+# them.
 # Candidates 1640-1649.
 
 use strict;
@@ -224,5 +226,29 @@ waitpid($pid, 0);
 is(row($id, 'sent_at is not null'), 't',
    "TEST 13: A12 a waiting sender sends at the NOTIFY ($took s)");
 ok($took < 3, 'TEST 13: A12 well before its 5 s idle wait');
+
+
+
+# TEST 14: a phone changed (A9): the notice reaches the number replaced,
+# which the candidate row no longer holds, as heao.set_phone writes it
+psql("select heao.set_phone($ID{1645}, '13700001645', null, '10.1.2.3')");
+deliver(sms => 18135);
+my @old = sms_texts($ok, phone(1645));
+is(scalar @old, 1, 'TEST 14: A9 A12 the old phone gets one SMS');
+like($old[0] // '', qr/从IP地址10\.1\.2\.3将手机号码由139\*\*\*\*1645更改为137\*\*\*\*1645。/,
+     'TEST 14: A9 A12 it tells which number replaced it');
+is(scalar sms_texts($ok, '13700001645'), 1,
+   'TEST 14: A9 A12 the new phone gets its own');
+
+
+# TEST 15: WeChat unbound (A11): the notice reaches the account unbound
+psql("select heao.wechat_bind($ID{1644}, null, null, '10.1.2.3')");
+deliver(wechat => 18138);
+@m = wechat_sends($wx, 'oHeaoTestOpenid1644');
+is($m[-1]{template_id}, 'account',
+   'TEST 15: A11 A12 the openid of the row gets the notice');
+like($m[-1]{data}{keyword2}{value}, qr/从IP地址10\.1\.2\.3解除了微信绑定。/,
+     'TEST 15: A11 A12 saying it was unbound');
+is($m[-1]{data}{first}{value}, '微信解绑通知', 'TEST 15: A11 A12 the title');
 
 done_testing();

@@ -2,7 +2,8 @@
 # with a signed, short-lived state; the callback the account's server
 # makes, signed with the secret both share, refused when the signature is
 # wrong, the timestamp stale, the nonce seen before, or the state used,
-# replaced, forged or expired.  Then notices go to WeChat (A12).
+# replaced, forged or expired.  Then notices go to WeChat (A12); binding
+# and unbinding are noticed, to the account unbound too.
 # Candidates 1650-1659.
 
 use strict;
@@ -47,6 +48,10 @@ for my $t (1650 .. 1659) {
                    . " where exam_no = '$C[$t]{exam_no}' returning id");
     redis('DEL', "heao:wb:$ID{$t}");
 }
+
+# A12: the notices of binding and unbinding go to the phone as well
+psql("update heao.candidate set phone = '13990001650' where id = $ID{1650}");
+psql("update heao.candidate set phone = '13990001653' where id = $ID{1653}");
 
 $CONF = HeaoTest::heao_http_config(extra =>
     "heao_wechat_bind_url $BIND_URL;\n"
@@ -317,7 +322,39 @@ HeaoTest::psql("select wechat_openid is null from heao.candidate"
 
 
 
-=== TEST 21: A11 without the directives binding is not offered
+=== TEST 21: A11 A12 the binding and the unbinding were each told to the phone and to the WeChat account concerned; the refused ones nothing
+--- request eval
+my $c = sub {
+    HeaoTest::psql("select coalesce(string_agg(channel || ' '"
+                   . " || (payload ->> 'change')"
+                   . " || coalesce(' ' || (payload ->> 'openid'), ''), ','"
+                   . " order by payload ->> 'change', channel), '')"
+                   . " from heao.outbox where kind = 'account'"
+                   . " and candidate_id = $main::ID{$_[0]}");
+};
+Test::More::is($c->(1650),
+               'sms wechat_bind,wechat wechat_bind,sms wechat_unbind,'
+               . 'wechat wechat_unbind oWxTestOpenid1650',
+               'A11 A12 the unbound account is told too, by its openid');
+Test::More::is($c->(1653), '', 'A11 A12 a binding refused queues nothing');
+my %t = map { split /\|/, $_, 2 } split /\n/, HeaoTest::psql(
+    "select payload ->> 'change', payload ->> 'text' from heao.outbox"
+    . " where kind = 'account' and channel = 'sms'"
+    . " and candidate_id = $main::ID{1650}");
+Test::More::like($t{wechat_bind},
+                 qr/^您于\d\d月\d\d日\d\d:\d\d绑定了微信。如非本人操作，请立即修改密码并解除微信绑定。$/,
+                 'A11 A12 the binding: when and what (the caller is the'
+                 . ' official account, not the candidate: no address)');
+Test::More::like($t{wechat_unbind},
+                 qr/^您于\d\d月\d\d日\d\d:\d\d从IP地址127\.0\.0\.1解除了微信绑定。如非本人操作，/,
+                 'A11 A12 the unbinding: when, from where, what');
+"GET /api/batches"
+--- error_code: 200
+--- response_body_like: "batches"
+
+
+
+=== TEST 22: A11 without the directives binding is not offered
 --- http_config eval: HeaoTest::heao_http_config()
 --- more_headers eval: main::headers(1655)
 --- request eval
@@ -329,7 +366,7 @@ HeaoTest::psql("select wechat_openid is null from heao.candidate"
 
 
 
-=== TEST 22: A11 binding needs a session
+=== TEST 23: A11 binding needs a session
 --- request
 GET /api/wechat/qr
 --- error_code: 401
@@ -338,7 +375,7 @@ GET /api/wechat/qr
 
 
 
-=== TEST 23: O1 a WeChat secret file too short fails nginx -t
+=== TEST 24: O1 a WeChat secret file too short fails nginx -t
 --- http_config eval
 my $f = "$main::DIR/wechat-short";
 open(my $fh, '>', $f); print $fh "short\n"; close $fh;

@@ -164,7 +164,7 @@ comment on function heao.code_notice(bigint, text, text, text) is
 
 -- A8: the new password of a reset is the candidate's own (not office-set)
 create or replace function heao.reset_password(p_candidate bigint,
-    p_hash text, p_client text)
+    p_hash text, p_arrived double precision, p_client text)
     returns boolean
     language plpgsql
     volatile
@@ -186,13 +186,19 @@ begin
             || '重置了登录密码。如非本人操作，'
             || '请立即联系报名地招生考试机构。');
 
+    perform heao.account_notice(p_candidate, 'password_reset',
+                                '通过“忘记密码”重置了登录密码',
+                                p_arrived, p_client, null, null);
+
     return true;
 end;
 $$;
 
-comment on function heao.reset_password(bigint, text, text) is
+comment on function heao.reset_password(bigint, text, double precision,
+    text) is
     'A8: stores the new password hash of a reset, not office-set, with a'
-    ' mailbox message; false when the candidate does not exist';
+    ' mailbox message and the notice (A12); false when the candidate does'
+    ' not exist';
 
 
 -- A9: the phone on file, and the one it replaces, for the codes
@@ -208,23 +214,47 @@ comment on function heao.phone_of(bigint) is
     'A9: the candidate''s phone number, null when none';
 
 
+-- the notice goes to the number replaced too: a classmate who changed
+-- it would otherwise be the only one to hear of it
 create or replace function heao.set_phone(p_candidate bigint,
-    p_phone text)
+    p_phone text, p_arrived double precision, p_client text)
     returns boolean
-    language sql
+    language plpgsql
     volatile
 as $$
-    with changed as (
-        update heao.candidate
-           set phone = p_phone
-         where id = p_candidate
-        returning 1
-    )
-    select count(*) = 1 from changed
+declare
+    old  text;
+begin
+    select c.phone into old
+      from heao.candidate c
+     where c.id = p_candidate
+       for update;
+
+    if not found then
+        return false;
+    end if;
+
+    update heao.candidate
+       set phone = p_phone
+     where id = p_candidate;
+
+    perform heao.account_notice(p_candidate, 'phone',
+                                case when old is null
+                                     then '登记了手机号码'
+                                          || heao.mask_phone(p_phone)
+                                     else '将手机号码由'
+                                          || heao.mask_phone(old) || '更改为'
+                                          || heao.mask_phone(p_phone)
+                                end,
+                                p_arrived, p_client, old, null);
+
+    return true;
+end;
 $$;
 
-comment on function heao.set_phone(bigint, text) is
-    'A9: stores a phone number proven by its codes';
+comment on function heao.set_phone(bigint, text, double precision, text) is
+    'A9: stores a phone number proven by its codes, with the notice'
+    ' (A12) to the new number and to the one it replaces';
 
 
 -- A10: the 密码验证信息 with what its check needs
@@ -242,22 +272,31 @@ comment on function heao.verify_info_check(bigint) is
 
 
 create or replace function heao.set_verify_info(p_candidate bigint,
-    p_hash text)
+    p_hash text, p_arrived double precision, p_client text)
     returns boolean
-    language sql
+    language plpgsql
     volatile
 as $$
-    with changed as (
-        update heao.candidate
-           set verify_hash = p_hash
-         where id = p_candidate
-        returning 1
-    )
-    select count(*) = 1 from changed
+begin
+    update heao.candidate
+       set verify_hash = p_hash
+     where id = p_candidate;
+
+    if not found then
+        return false;
+    end if;
+
+    perform heao.account_notice(p_candidate, 'verify_info',
+                                '修改了密码验证信息', p_arrived, p_client,
+                                null, null);
+
+    return true;
+end;
 $$;
 
-comment on function heao.set_verify_info(bigint, text) is
-    'A10: stores the hash of a new 密码验证信息';
+comment on function heao.set_verify_info(bigint, text, double precision,
+    text) is
+    'A10: stores the hash of a new 密码验证信息, with its notice (A12)';
 
 
 -- A12: a login notice on each bound channel
@@ -342,21 +381,29 @@ comment on function heao.wechat_bound(bigint) is
 
 
 -- A11: the openid the official account's server vouched for, or null to
--- unbind; a binding is told in the mailbox
+-- unbind; a binding is told in the mailbox, and on the channels (A12):
+-- to the WeChat account bound, or the one unbound or replaced, too
 create or replace function heao.wechat_bind(p_candidate bigint,
-    p_openid text)
+    p_openid text, p_arrived double precision, p_client text)
     returns boolean
     language plpgsql
     volatile
 as $$
+declare
+    old  text;
 begin
-    update heao.candidate
-       set wechat_openid = p_openid
-     where id = p_candidate;
+    select c.wechat_openid into old
+      from heao.candidate c
+     where c.id = p_candidate
+       for update;
 
     if not found then
         return false;
     end if;
+
+    update heao.candidate
+       set wechat_openid = p_openid
+     where id = p_candidate;
 
     insert into heao.mailbox (candidate_id, kind, title, body)
     values (p_candidate, 'wechat',
@@ -370,10 +417,26 @@ begin
                          || '放弃志愿的通知将同时发送到微信。'
                end);
 
+    if p_openid is not null then
+        perform heao.account_notice(p_candidate, 'wechat_bind',
+                                    case when old is null
+                                         then '绑定了微信'
+                                         else '更换了绑定的微信'
+                                    end,
+                                    p_arrived, p_client, null, old);
+
+    elsif old is not null then
+        perform heao.account_notice(p_candidate, 'wechat_unbind',
+                                    '解除了微信绑定', p_arrived, p_client,
+                                    null, old);
+    end if;
+
     return true;
 end;
 $$;
 
-comment on function heao.wechat_bind(bigint, text) is
+comment on function heao.wechat_bind(bigint, text, double precision,
+    text) is
     'A11: binds (or, with null, unbinds) the WeChat openid, with a mailbox'
-    ' message; false when the candidate does not exist';
+    ' message and the notice (A12) to the channels and to the openid'
+    ' unbound or replaced; false when the candidate does not exist';
