@@ -243,6 +243,39 @@ is("$rc $out", "2 heao-admin: invalid batch code \"o4\" (1 to 4 digits or"
 like("$rc $out", qr/^2 tools\/heao-admin: .*^  heao-admin window BATCH/ms,
      'O4 window open with a time is a usage error, with the usage');
 
+# a batch that has not opened yet: a close would wipe its planned
+# opening, an extend before the opening breaks the window
+psql(q{update heao.batch set opens_at = date_trunc('second', now())
+                                        + interval '2 days',
+                             closes_at = date_trunc('second', now())
+                                         + interval '3 days'
+        where code = 'O4'});
+my $window = psql("select opens_at || ' .. ' || closes_at from heao.batch"
+                  . " where code = 'O4'");
+my ($opens) = split / \.\. /, $window;
+
+($rc, $out) = admin_err('window', 'O4', 'close', '--by', 'op-li',
+                        '--why', 'closing early');
+is("$rc $out", "1 heao-admin: batch O4 has not opened yet (opens $opens):"
+   . " nothing changed\n",
+   'O4 closing a batch that has not opened yet is refused');
+
+my $before = psql(q{select to_char(now() + interval '1 day',
+                                   'YYYY-MM-DD HH24:MI')});
+($rc, $out) = admin_err('window', 'O4', 'extend', $before, '--by', 'op-li',
+                        '--why', 'extended before the opening');
+is("$rc $out", "1 heao-admin: batch O4 opens at $opens: a close at $before"
+   . " (Beijing time) would come before the opening, nothing changed\n",
+   'O4 extending to a time before the opening is refused in words');
+is(psql("select opens_at || ' .. ' || closes_at from heao.batch"
+        . " where code = 'O4'"), $window,
+   'O4 ... and the planned window is as it was');
+is(psql("select count(*) from heao.admin_audit where subject = 'O4'"), 2,
+   'O4 ... and neither is audited');
+
+psql(qq{update heao.batch set opens_at = now() - interval '1 day',
+                              closes_at = '$closes' where code = 'O4'});
+
 
 # A14: a county office resets a password
 
