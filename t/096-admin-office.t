@@ -271,6 +271,23 @@ is($rc, 0, 'I6 archive runs');
 like(get('/api/info/archive', session(1774)),
      qr/^\{"status":"已投档","updated_at":\d+,"events":\[\{"at":\d+,"status":"已投档","batch":"11","batch_name":"本科一批","institution":\{"code":"1105","name":"北京大学"\},"note":null\}\]\}$/,
      'I6 the candidate sees the status with the institution named');
+($rc, $out) = admin_err('archive', $C[1774]{exam_no}, '已投档', '11', '1105',
+                        '--by', 'op-zhao', '--why', 'sent again');
+is("$rc $out", "1 heao-admin: candidate $C[1774]{exam_no}: the archive"
+   . " status is 已投档 in batch 11 at 1105 already: nothing changed\n",
+   'I6 O4 setting the status the candidate has already is refused');
+like(get('/api/info/archive', session(1774)),
+     qr/^\{"status":"已投档","updated_at":\d+,"events":\[\{[^{}]*\{[^{}]*\}[^{}]*\}\]\}$/,
+     'I6 ... and the candidate still sees one event, not a duplicate');
+($rc, $out) = admin('archive', $C[1774]{exam_no}, '已投档', '11', '1105',
+                    '请留意院校通知', '--by', 'op-zhao', '--why', 'a note');
+is("$rc $out", "0 candidate $C[1774]{exam_no}: archive status 已投档\n",
+   'I6 the same status with a note the candidate has not read is a change');
+($rc, $out) = admin_err('archive', $C[1774]{exam_no}, '已投档', '11', '1105',
+                        '请留意院校通知', '--by', 'op-zhao', '--why', 'again');
+is("$rc $out", "1 heao-admin: candidate $C[1774]{exam_no}: the archive"
+   . " status is 已投档 in batch 11 at 1105 already, with the same note:"
+   . " nothing changed\n", 'I6 ... and saying it twice is refused');
 ($rc, $out) = admin_err('archive', $C[1774]{exam_no}, '乱码', '--by', 'a',
                         '--why', 'b');
 is($rc, 2, 'I6 a status that is not one of the list is a usage error');
@@ -290,11 +307,13 @@ is("$rc $out", "1 heao-admin: no institution 9999 in batch 11\n",
 is("$rc $out", "2 heao-admin: invalid institution code \"11051\" (4"
    . " digits)\n", 'I6 a malformed institution code is a usage error');
 is(psql("select count(*) from heao.archive_event"
-        . " where candidate_id = $ID{1774}"), 1,
+        . " where candidate_id = $ID{1774}"), 2,
    'I6 ... and adds nothing');
-is(psql("select actor from heao.admin_audit where command = 'archive'"
-        . " and subject = '$C[1774]{exam_no}'"), 'op-zhao',
-   'I6 the status change is audited');
+is(psql("select string_agg(actor || '/' || reason, ',' order by id)"
+        . " from heao.admin_audit where command = 'archive'"
+        . " and subject = '$C[1774]{exam_no}'"),
+   'op-zhao/sent to the institution,op-zhao/a note',
+   'I6 both status changes are audited, nothing refused is');
 
 
 # I7 the operator publishes and withdraws without a restart
