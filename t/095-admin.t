@@ -352,9 +352,15 @@ like("$rc $out", qr/^0 exam_no,name,batch,save_no,saved_at,checksum,slots\n/,
 
 ($rc, $out) = admin('verify-checksum', $canonical, $sum);
 is($rc, 0, 'F15 the printed table\'s checksum verifies');
-($rc, $out) = admin('verify-checksum', "$C[3]{exam_no}|O4|1.1:1105:07,12:A",
-                    $sum);
-is($rc, 1, 'F15 a table with one major changed does not');
+my $altered = "$C[3]{exam_no}|O4|1.1:1105:07,12:A";
+($rc, $out) = admin('verify-checksum', $altered, $sum);
+is("$rc $out", "1 checksum $sum does not match the table: check the text"
+   . " against the printed table; if it still does not match, the table is"
+   . " not the one saved: compare it with the county's export\n",
+   'F15 a table with one major changed does not, and it says what to do');
+my $forged = checksum($altered);
+unlike($out, qr/\Q$forged\E/i,
+       'F15 ... never the checksum the altered table would need');
 ($rc, $out) = admin_err('verify-checksum', $canonical, 'not-a-checksum');
 is("$rc $out", "2 heao-admin: invalid checksum \"not-a-checksum\" (20"
    . " hexadecimal digits)\n", 'F15 a malformed checksum is a usage error');
