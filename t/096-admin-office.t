@@ -137,7 +137,7 @@ is($rc, 0, 'O4 abandon runs');
 is($out, "candidate $C[1771]{exam_no}: abandoned 本科一批\n",
    'O4 ... and names the batches abandoned');
 like(get('/api/browse', $S1),
-     qr/^\{"groups":\[\{"group":"11",[^}]*"application":null,[^}]*"abandoned":true\}\]\}$/,
+     qr/^\{"groups":\[\{"group":"11",[^}]*"application":null,[^}]*"abandoned":true,"abandoned_at":\d+\}\]\}$/,
      'V3 browse shows the group abandoned at once, not the cached answer');
 like(get('/api/mailbox', $S1),
      qr/"kind":"abandon","title":"招生办代您放弃本科一批志愿","body":"报名所在地招生办于\d{4}年\d\d月\d\d日 \d\d:\d\d:\d\d（北京时间）代您放弃了本科一批志愿，原因：考生本人到县招生办申请。已保存的志愿作废，本批次不能再填报。如有疑问，请联系报名所在地招生办。"/,
