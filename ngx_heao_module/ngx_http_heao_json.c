@@ -364,6 +364,26 @@ too_large:
 
 
 /*
+ * The body of a POST that takes no fields: none at all, or one that every
+ * other POST would take (415 for a type that is not JSON, 400 for no JSON
+ * object).  Returns NGX_OK, or NGX_DONE once it answered a fault itself.
+ */
+
+ngx_int_t
+ngx_http_heao_no_fields(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    if (r->headers_in.content_type == NULL
+        && r->headers_in.content_length_n <= 0
+        && !r->headers_in.chunked)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_http_heao_parse_body(r, ctx);
+}
+
+
+/*
  * How deep a JSON text nests, as the parsed values would: a value counts
  * the objects and arrays around it (the body itself is 0).  Read from the
  * text, before the parse, strings skipped; jansson judges the rest.

@@ -260,6 +260,8 @@ ngx_int_t ngx_http_heao_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *error, const char *field, const char *message);
 ngx_int_t ngx_http_heao_parse_body(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_no_fields(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_answer(ngx_http_request_t *r, ngx_int_t rc);
 ngx_int_t ngx_http_heao_bad_field(ngx_http_request_t *r, const char *field,
     const char *message);
