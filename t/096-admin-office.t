@@ -199,6 +199,28 @@ like(psql("select title || ' / ' || body from heao.mailbox"
      qr/^放弃本科一批志愿 \/ 您于.+?（北京时间）从IP地址10\.0\.0\.9放弃了本科一批志愿，/,
      'V3 ... and reads that they did it');
 
+# a supplementary round's name ends in 志愿 already: the messages say it
+# once (1Z 本科一批征集志愿, its window open for the abandon)
+is(psql(qq{begin;
+    create temp table w on commit drop as
+        select opens_at, closes_at from heao.batch where code = '1Z';
+    update heao.batch set opens_at = now() - interval '1 hour',
+                          closes_at = now() + interval '1 hour'
+     where code = '1Z';
+    select heao.abandon_group($ID{1776}, '1Z', null, '10.0.0.9') ->> 'status';
+    update heao.batch b set opens_at = w.opens_at, closes_at = w.closes_at
+      from w where b.code = '1Z';
+    commit;}), 'done', 'V3 a candidate abandons 本科一批征集志愿');
+like(psql("select title || ' / ' || body from heao.mailbox"
+          . " where candidate_id = $ID{1776} and kind = 'abandon'"),
+     qr/^放弃本科一批征集志愿 \/ 您于.+?放弃了本科一批征集志愿，已保存的志愿作废，/,
+     'V3 I1 ... and the mailbox says 征集志愿 once, not 征集志愿志愿');
+is(psql(q{select heao.zhiyuan_of('本科一批') || ' '
+                 || heao.zhiyuan_of('本科一批征集志愿') || ' '
+                 || heao.zhiyuan_of('本科一批、本科一批征集志愿')}),
+   '本科一批志愿 本科一批征集志愿 本科一批、本科一批征集志愿',
+   'I1 F16 a batch name takes 志愿 once, as the save messages use it');
+
 
 # O4 restore after proven tampering
 
