@@ -184,7 +184,7 @@ ngx_http_heao_send_json(ngx_http_request_t *r, ngx_uint_t status,
         ctx->duplicate = json_is_true(json_object_get(json, "duplicate"));
     }
 
-    size = json_dumpb(json, NULL, 0, JSON_COMPACT);
+    size = json_dumpb(json, NULL, 0, NGX_HTTP_HEAO_JSON_DUMP);
 
     out.data = ngx_pnalloc(r->pool, size);
     if (out.data == NULL) {
@@ -192,7 +192,8 @@ ngx_http_heao_send_json(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_ERROR;
     }
 
-    out.len = json_dumpb(json, (char *) out.data, size, JSON_COMPACT);
+    out.len = json_dumpb(json, (char *) out.data, size,
+                         NGX_HTTP_HEAO_JSON_DUMP);
     json_decref(json);
 
     if (out.len != size) {

@@ -37,6 +37,14 @@
 /* nginx names no 422 */
 #define NGX_HTTP_HEAO_UNPROCESSABLE     422
 
+/*
+ * the JSON the module writes: compact, a real to 15 significant digits
+ * (DBL_DIG), which gives back the decimal PostgreSQL sent (634.6) where
+ * jansson's 17 show the double's error (634.60000000000002)
+ */
+#define NGX_HTTP_HEAO_JSON_DUMP                                               \
+    (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 
 /* prepared statements, in the order of ngx_http_heao_pg_stmts[] */
 typedef enum {
