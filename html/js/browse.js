@@ -307,7 +307,7 @@
                 el('a', {class: 'button danger',
                          href: 'abandon.html?batch='
                                + encodeURIComponent(g.batch),
-                         'aria-label': '放弃' + g.batch_name + '志愿',
+                         'aria-label': '放弃' + heao.zhiyuan(g.batch_name),
                          text: '放弃志愿'})));
         }
 

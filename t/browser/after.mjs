@@ -617,6 +617,15 @@ async function home(browser, c1, c0, problems) {
             await shot(page, 'after-home-windows.png');
         });
 
+        await check('I1 the pages name a batch and 志愿 once: '
+                    + '本科一批征集志愿, not 本科一批征集志愿志愿',
+                    async () => {
+            const [closed, ordinary] = await page.evaluate(() => [
+                heao.zhiyuan('本科一批征集志愿'), heao.zhiyuan('本科一批')]);
+            equal(closed, '本科一批征集志愿', 'a supplementary round');
+            equal(ordinary, '本科一批志愿', 'an ordinary batch');
+        });
+
         await check('phone: the home page with these states fits 375px',
                     async () => {
             const size = page.viewportSize();
