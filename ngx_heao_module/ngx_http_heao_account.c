@@ -604,6 +604,11 @@ ngx_http_heao_logout(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return rc;
         }
 
+        rc = ngx_http_heao_no_fields(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
         ctx->step = 2;
 
         return ngx_http_heao_session_destroy(r, ctx);

@@ -138,6 +138,11 @@ ngx_http_heao_captcha_new(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
 
     case NGX_HTTP_HEAO_CAPTCHA_LIMIT:
 
+        rc = ngx_http_heao_no_fields(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
         /* drawing costs a thread: a client address gets so many a window */
 
         p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_HEAO_CAPTCHA_RATE)

@@ -374,7 +374,7 @@ ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
         }
     }
 
-    size = json_dumpb(json, NULL, 0, JSON_COMPACT);
+    size = json_dumpb(json, NULL, 0, NGX_HTTP_HEAO_JSON_DUMP);
 
     in->json.data = ngx_pnalloc(cat->pool, size);
     if (in->json.data == NULL) {
@@ -383,7 +383,7 @@ ngx_http_heao_catalog_inst_json(ngx_http_heao_catalog_t *cat,
     }
 
     in->json.len = json_dumpb(json, (char *) in->json.data, size,
-                              JSON_COMPACT);
+                              NGX_HTTP_HEAO_JSON_DUMP);
     json_decref(json);
 
     return NGX_OK;

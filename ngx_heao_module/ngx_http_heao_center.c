@@ -202,7 +202,7 @@ ngx_http_heao_entry(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return ngx_http_heao_backend_error(r, ctx, "entry");
         }
 
-        size = json_dumpb(json, NULL, 0, JSON_COMPACT);
+        size = json_dumpb(json, NULL, 0, NGX_HTTP_HEAO_JSON_DUMP);
 
         out.data = ngx_pnalloc(r->pool, size + NGX_INT_T_LEN);
         if (out.data == NULL) {
@@ -210,7 +210,8 @@ ngx_http_heao_entry(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return NGX_ERROR;
         }
 
-        out.len = json_dumpb(json, (char *) out.data, size, JSON_COMPACT);
+        out.len = json_dumpb(json, (char *) out.data, size,
+                             NGX_HTTP_HEAO_JSON_DUMP);
         json_decref(json);
 
         p = out.data + out.len;

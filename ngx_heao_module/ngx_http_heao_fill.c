@@ -782,7 +782,7 @@ ngx_http_heao_browse_send(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
     ngx_str_t     out, *k;
     const char   *argv[6];
 
-    size = json_dumpb(json, NULL, 0, JSON_COMPACT);
+    size = json_dumpb(json, NULL, 0, NGX_HTTP_HEAO_JSON_DUMP);
 
     out.data = ngx_pnalloc(r->pool, size);
     if (out.data == NULL) {
@@ -790,7 +790,8 @@ ngx_http_heao_browse_send(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    out.len = json_dumpb(json, (char *) out.data, size, JSON_COMPACT);
+    out.len = json_dumpb(json, (char *) out.data, size,
+                         NGX_HTTP_HEAO_JSON_DUMP);
     json_decref(json);
 
     k = keys->elts;

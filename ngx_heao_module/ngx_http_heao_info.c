@@ -121,6 +121,11 @@ ngx_http_heao_mailbox_read(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
             return rc;
         }
 
+        rc = ngx_http_heao_no_fields(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
         if (!ngx_http_heao_digits(&ctx->arg[0],
                                   NGX_HTTP_HEAO_MESSAGE_ID_MAX))
         {

@@ -184,7 +184,7 @@ ngx_http_heao_send_json(ngx_http_request_t *r, ngx_uint_t status,
         ctx->duplicate = json_is_true(json_object_get(json, "duplicate"));
     }
 
-    size = json_dumpb(json, NULL, 0, JSON_COMPACT);
+    size = json_dumpb(json, NULL, 0, NGX_HTTP_HEAO_JSON_DUMP);
 
     out.data = ngx_pnalloc(r->pool, size);
     if (out.data == NULL) {
@@ -192,7 +192,8 @@ ngx_http_heao_send_json(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_ERROR;
     }
 
-    out.len = json_dumpb(json, (char *) out.data, size, JSON_COMPACT);
+    out.len = json_dumpb(json, (char *) out.data, size,
+                         NGX_HTTP_HEAO_JSON_DUMP);
     json_decref(json);
 
     if (out.len != size) {
@@ -360,6 +361,26 @@ too_large:
     rc = ngx_http_heao_send_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                     "too_large", NULL, "请求内容过大");
     return ngx_http_heao_answer(r, rc);
+}
+
+
+/*
+ * The body of a POST that takes no fields: none at all, or one that every
+ * other POST would take (415 for a type that is not JSON, 400 for no JSON
+ * object).  Returns NGX_OK, or NGX_DONE once it answered a fault itself.
+ */
+
+ngx_int_t
+ngx_http_heao_no_fields(ngx_http_request_t *r, ngx_http_heao_ctx_t *ctx)
+{
+    if (r->headers_in.content_type == NULL
+        && r->headers_in.content_length_n <= 0
+        && !r->headers_in.chunked)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_http_heao_parse_body(r, ctx);
 }
 
 

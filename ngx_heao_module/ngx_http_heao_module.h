@@ -37,6 +37,14 @@
 /* nginx names no 422 */
 #define NGX_HTTP_HEAO_UNPROCESSABLE     422
 
+/*
+ * the JSON the module writes: compact, a real to 15 significant digits
+ * (DBL_DIG), which gives back the decimal PostgreSQL sent (634.6) where
+ * jansson's 17 show the double's error (634.60000000000002)
+ */
+#define NGX_HTTP_HEAO_JSON_DUMP                                               \
+    (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 
 /* prepared statements, in the order of ngx_http_heao_pg_stmts[] */
 typedef enum {
@@ -259,6 +267,8 @@ ngx_int_t ngx_http_heao_send_raw(ngx_http_request_t *r, ngx_uint_t status,
 ngx_int_t ngx_http_heao_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *error, const char *field, const char *message);
 ngx_int_t ngx_http_heao_parse_body(ngx_http_request_t *r,
+    ngx_http_heao_ctx_t *ctx);
+ngx_int_t ngx_http_heao_no_fields(ngx_http_request_t *r,
     ngx_http_heao_ctx_t *ctx);
 ngx_int_t ngx_http_heao_answer(ngx_http_request_t *r, ngx_int_t rc);
 ngx_int_t ngx_http_heao_bad_field(ngx_http_request_t *r, const char *field,

@@ -25,9 +25,9 @@
 
 static ngx_int_t ngx_http_heao_rules_read(ngx_http_request_t *r,
     ngx_http_heao_batch_t *b, json_t *json, ngx_http_heao_app_t *app);
-static ngx_int_t ngx_http_heao_rules_read_slot(ngx_http_heao_app_t *app,
-    ngx_http_heao_section_t *sec, json_t *js, ngx_http_heao_slot_t *slot,
-    ngx_uint_t s, ngx_uint_t j);
+static ngx_int_t ngx_http_heao_rules_read_slot(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app, ngx_http_heao_section_t *sec, json_t *js,
+    ngx_http_heao_slot_t *slot, ngx_uint_t s, ngx_uint_t j);
 static ngx_int_t ngx_http_heao_rules_slot(ngx_http_request_t *r,
     ngx_http_heao_app_t *app, ngx_uint_t s, ngx_uint_t j);
 static ngx_int_t ngx_http_heao_rules_group(ngx_http_request_t *r,
@@ -190,9 +190,15 @@ ngx_http_heao_rules_read(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
         }
 
         js = json_array_get(sections, s);
+
+        if (!json_is_object(js)) {
+            return ngx_http_heao_malformed(r, app, "志愿段应为对象",
+                                           "application.sections[%ui]", s);
+        }
+
         slots = json_object_get(js, "slots");
 
-        if (!json_is_object(js) || !json_is_array(slots)) {
+        if (!json_is_array(slots)) {
             return ngx_http_heao_malformed(r, app, "志愿段缺少slots数组",
                                            "application.sections[%ui].slots",
                                            s);
@@ -211,14 +217,11 @@ ngx_http_heao_rules_read(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
         app->nslots[s] = n;
 
         for (j = 0; j < n; j++) {
-            rc = ngx_http_heao_rules_read_slot(app, sec,
+            rc = ngx_http_heao_rules_read_slot(r, app, sec,
                                                json_array_get(slots, j),
                                                &app->slots[s][j], s, j);
             if (rc != NGX_OK) {
-                return ngx_http_heao_malformed(r, app, app->message,
-                                               "application.sections[%ui]"
-                                               ".slots[%ui]%V",
-                                               s, j, &app->field);
+                return rc;
             }
         }
     }
@@ -227,25 +230,24 @@ ngx_http_heao_rules_read(ngx_http_request_t *r, ngx_http_heao_batch_t *b,
 }
 
 
-/* NGX_ABORT with app->message and the field's tail in app->field */
+/*
+ * slot j of section s; NGX_ABORT when malformed, with app->message and the
+ * path of the fault in app->field, down to the element of an array
+ */
 
 static ngx_int_t
-ngx_http_heao_rules_read_slot(ngx_http_heao_app_t *app,
-    ngx_http_heao_section_t *sec, json_t *js, ngx_http_heao_slot_t *slot,
-    ngx_uint_t s, ngx_uint_t j)
+ngx_http_heao_rules_read_slot(ngx_http_request_t *r,
+    ngx_http_heao_app_t *app, ngx_http_heao_section_t *sec, json_t *js,
+    ngx_http_heao_slot_t *slot, ngx_uint_t s, ngx_uint_t j)
 {
     size_t       k;
     json_t      *inst, *majors, *adjust, *m;
     const char  *v;
 
-    static u_char  field_inst[] = ".institution";
-    static u_char  field_majors[] = ".majors";
-    static u_char  field_adjust[] = ".adjust";
-
     if (!json_is_object(js)) {
-        app->message = "志愿应为对象";
-        ngx_str_set(&app->field, "");
-        return NGX_ABORT;
+        return ngx_http_heao_malformed(r, app, "志愿应为对象",
+                                       "application.sections[%ui]"
+                                       ".slots[%ui]", s, j);
     }
 
     inst = json_object_get(js, "institution");
@@ -256,10 +258,9 @@ ngx_http_heao_rules_read_slot(ngx_http_heao_app_t *app,
         if (!json_is_string(inst)
             || json_string_length(inst) > NGX_HTTP_HEAO_CODE_MAX)
         {
-            app->message = "院校代号应为字符串";
-            app->field.data = field_inst;
-            app->field.len = sizeof(field_inst) - 1;
-            return NGX_ABORT;
+            return ngx_http_heao_malformed(r, app, "院校代号应为字符串",
+                                           "application.sections[%ui]"
+                                           ".slots[%ui].institution", s, j);
         }
 
         slot->inst.data = (u_char *) json_string_value(inst);
@@ -270,21 +271,21 @@ ngx_http_heao_rules_read_slot(ngx_http_heao_app_t *app,
         if (!json_is_array(majors)
             || json_array_size(majors) > sec->places)
         {
-            app->message = "专业应为数组，"
-                           "且不超过本批次的专业个数";
-            app->field.data = field_majors;
-            app->field.len = sizeof(field_majors) - 1;
-            return NGX_ABORT;
+            return ngx_http_heao_malformed(r, app,
+                                           "专业应为数组，"
+                                           "且不超过本批次的专业个数",
+                                           "application.sections[%ui]"
+                                           ".slots[%ui].majors", s, j);
         }
 
         json_array_foreach(majors, k, m) {
             if (!json_is_string(m)
                 || json_string_length(m) > NGX_HTTP_HEAO_CODE_MAX)
             {
-                app->message = "专业代号应为字符串";
-                app->field.data = field_majors;
-                app->field.len = sizeof(field_majors) - 1;
-                return NGX_ABORT;
+                return ngx_http_heao_malformed(r, app, "专业代号应为字符串",
+                                               "application.sections[%ui]"
+                                               ".slots[%ui].majors[%uz]",
+                                               s, j, k);
             }
 
             slot->majors[k].data = (u_char *) json_string_value(m);
@@ -307,10 +308,11 @@ ngx_http_heao_rules_read_slot(ngx_http_heao_app_t *app,
                        : NGX_HTTP_HEAO_ADJUST_BAD;
 
     } else {
-        app->message = "专业调剂应为\"agree\"、\"disagree\"或null";
-        app->field.data = field_adjust;
-        app->field.len = sizeof(field_adjust) - 1;
-        return NGX_ABORT;
+        return ngx_http_heao_malformed(r, app,
+                                       "专业调剂应为\"agree\"、"
+                                       "\"disagree\"或null",
+                                       "application.sections[%ui]"
+                                       ".slots[%ui].adjust", s, j);
     }
 
     return NGX_OK;

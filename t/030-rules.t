@@ -307,7 +307,7 @@ main::headers()
 
 
 
-=== TEST 21: R1 a major code that is a number, not a string
+=== TEST 21: R1 a major code that is a number, not a string: the path names the element
 --- request
 POST /api/fill/11/check
 {"application":{"sections":[{"slots":[{"institution":"1105","majors":[7],"adjust":"agree"}]}]}}
@@ -315,7 +315,7 @@ POST /api/fill/11/check
 main::headers()
 --- error_code: 400
 --- response_body chomp
-{"error":"bad_field","message":"专业代号应为字符串","field":"application.sections[0].slots[0].majors"}
+{"error":"bad_field","message":"专业代号应为字符串","field":"application.sections[0].slots[0].majors[0]"}
 
 
 
@@ -435,3 +435,59 @@ Content-Type: application/json
 --- error_code: 401
 --- response_body chomp
 {"error":"unauthenticated","message":"请先登录"}
+
+
+
+=== TEST 32: R1 a null among the majors: the path names the element, not the list
+--- request
+POST /api/fill/11/check
+{"application":{"sections":[{"slots":[{"institution":"1105","majors":[null],"adjust":"agree"}]}]}}
+--- more_headers eval
+main::headers()
+--- error_code: 400
+--- response_body chomp
+{"error":"bad_field","message":"专业代号应为字符串","field":"application.sections[0].slots[0].majors[0]"}
+
+
+
+=== TEST 33: R1 the second major a number: check and save name majors[1]
+--- request eval
+[ "POST /api/fill/11/save\n"
+  . HeaoTest::json_of({ save_id => '00000000-0000-4000-8000-000000003033',
+                        application => { sections => [ { slots => [
+                          { institution => '1105', majors => ['04', 5],
+                            adjust => 'agree' } ] } ] } }),
+  "POST /api/fill/11/check\n"
+  . HeaoTest::json_of({ application => { sections => [ { slots => [
+                          { institution => '1105', majors => ['04', 5],
+                            adjust => 'agree' } ] } ] } }) ]
+--- more_headers eval
+"Content-Type: application/json\n" . HeaoTest::session(30, fill => ['11', time() + 600])
+--- error_code eval
+[ 400, 400 ]
+--- response_body eval
+[ (qq({"error":"bad_field","message":"专业代号应为字符串","field":"application.sections[0].slots[0].majors[1]"})) x 2 ]
+
+
+
+=== TEST 34: R1 a section that is not an object: the path names the section
+--- request
+POST /api/fill/11/check
+{"application":{"sections":[null]}}
+--- more_headers eval
+main::headers()
+--- error_code: 400
+--- response_body chomp
+{"error":"bad_field","message":"志愿段应为对象","field":"application.sections[0]"}
+
+
+
+=== TEST 35: R1 a slot that is not an object: the path names the slot
+--- request
+POST /api/fill/11/check
+{"application":{"sections":[{"slots":[{"institution":"1105","majors":["07"],"adjust":"agree"},"1175"]}]}}
+--- more_headers eval
+main::headers()
+--- error_code: 400
+--- response_body chomp
+{"error":"bad_field","message":"志愿应为对象","field":"application.sections[0].slots[1]"}

@@ -201,7 +201,7 @@ my $m = main::psql("select (select count(*) from heao.mailbox"
     . " || ' ' || (select count(*) from heao.outbox"
     . " where candidate_id = $::ID{1403} and kind = 'abandon'"
     . " and channel = 'sms')");
-[ $m eq '1 0' ? qr/^\{"groups":\[\{"group":"11","batch":"11","batch_name":"本科一批","application":null,"checksum":null,"saves_used":2,"saves_left":0,"last_save_at":170000002,"next_change_at":null,"final":false,"closes_at":\d+,"abandoned":true\}\]\}$/ : qr/mailbox and outbox: $m/,
+[ $m eq '1 0' ? qr/^\{"groups":\[\{"group":"11","batch":"11","batch_name":"本科一批","application":null,"checksum":null,"saves_used":2,"saves_left":0,"last_save_at":170000002,"next_change_at":null,"final":false,"closes_at":\d+,"abandoned":true,"abandoned_at":\d+\}\]\}$/ : qr/mailbox and outbox: $m/,
   qr/^\{"saves":\[\{[^}]*"save_no":2[^}]*\},\{[^}]*"save_no":1[^}]*\}\]\}$/ ]
 
 

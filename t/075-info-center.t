@@ -81,6 +81,20 @@ psql(qq{delete from heao.admission_stat where inst_code = '0000';
                (2020, '本科一批', '文', '0000', '测试学院', 580, 585.0, 900,
                 't')});
 
+# I5: averages a double cannot hold exactly, of a code no catalog has
+die "code 0004 is in the catalog\n"
+    if psql("select count(*) from heao.institution where code = '0004'");
+psql(qq{delete from heao.admission_stat where inst_code = '0004';
+        insert into heao.admission_stat (year, batch, track, inst_code,
+                                         inst_name, min_score, avg_score,
+                                         min_rank, source)
+        values (2020, '本科一批', '理', '0004', '测试学院二', 630, 634.6,
+                1200, 't'),
+               (2019, '本科一批', '理', '0004', '测试学院二', 600, 600.3,
+                2500, 't'),
+               (2018, '本科一批', '理', '0004', '测试学院二', 512, 512.7,
+                9900, 't')});
+
 # a code that neither the catalog nor the figures know
 our $NONE = '0003';
 die "code $NONE is known\n" if psql(
@@ -390,3 +404,12 @@ GET /api/entry
 --- response_body_unlike
 测试公告乙|测试公告丙
 
+
+
+=== TEST 23: I5 an average score is sent as the one decimal it has (634.6, not 634.60000000000002)
+--- more_headers eval
+main::session(1753)
+--- request
+GET /api/admissions/0004
+--- response_body chomp
+{"institution":{"code":"0004","name":"测试学院二"},"figures":[{"year":2020,"batch":"本科一批","track":"理","min_score":630,"avg_score":634.6,"min_rank":1200},{"year":2019,"batch":"本科一批","track":"理","min_score":600,"avg_score":600.3,"min_rank":2500},{"year":2018,"batch":"本科一批","track":"理","min_score":512,"avg_score":512.7,"min_rank":9900}],"source":"t"}

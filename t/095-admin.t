@@ -243,6 +243,39 @@ is("$rc $out", "2 heao-admin: invalid batch code \"o4\" (1 to 4 digits or"
 like("$rc $out", qr/^2 tools\/heao-admin: .*^  heao-admin window BATCH/ms,
      'O4 window open with a time is a usage error, with the usage');
 
+# a batch that has not opened yet: a close would wipe its planned
+# opening, an extend before the opening breaks the window
+psql(q{update heao.batch set opens_at = date_trunc('second', now())
+                                        + interval '2 days',
+                             closes_at = date_trunc('second', now())
+                                         + interval '3 days'
+        where code = 'O4'});
+my $window = psql("select opens_at || ' .. ' || closes_at from heao.batch"
+                  . " where code = 'O4'");
+my ($opens) = split / \.\. /, $window;
+
+($rc, $out) = admin_err('window', 'O4', 'close', '--by', 'op-li',
+                        '--why', 'closing early');
+is("$rc $out", "1 heao-admin: batch O4 has not opened yet (opens $opens):"
+   . " nothing changed\n",
+   'O4 closing a batch that has not opened yet is refused');
+
+my $before = psql(q{select to_char(now() + interval '1 day',
+                                   'YYYY-MM-DD HH24:MI')});
+($rc, $out) = admin_err('window', 'O4', 'extend', $before, '--by', 'op-li',
+                        '--why', 'extended before the opening');
+is("$rc $out", "1 heao-admin: batch O4 opens at $opens: a close at $before"
+   . " (Beijing time) would come before the opening, nothing changed\n",
+   'O4 extending to a time before the opening is refused in words');
+is(psql("select opens_at || ' .. ' || closes_at from heao.batch"
+        . " where code = 'O4'"), $window,
+   'O4 ... and the planned window is as it was');
+is(psql("select count(*) from heao.admin_audit where subject = 'O4'"), 2,
+   'O4 ... and neither is audited');
+
+psql(qq{update heao.batch set opens_at = now() - interval '1 day',
+                              closes_at = '$closes' where code = 'O4'});
+
 
 # A14: a county office resets a password
 
@@ -319,9 +352,15 @@ like("$rc $out", qr/^0 exam_no,name,batch,save_no,saved_at,checksum,slots\n/,
 
 ($rc, $out) = admin('verify-checksum', $canonical, $sum);
 is($rc, 0, 'F15 the printed table\'s checksum verifies');
-($rc, $out) = admin('verify-checksum', "$C[3]{exam_no}|O4|1.1:1105:07,12:A",
-                    $sum);
-is($rc, 1, 'F15 a table with one major changed does not');
+my $altered = "$C[3]{exam_no}|O4|1.1:1105:07,12:A";
+($rc, $out) = admin('verify-checksum', $altered, $sum);
+is("$rc $out", "1 checksum $sum does not match the table: check the text"
+   . " against the printed table; if it still does not match, the table is"
+   . " not the one saved: compare it with the county's export\n",
+   'F15 a table with one major changed does not, and it says what to do');
+my $forged = checksum($altered);
+unlike($out, qr/\Q$forged\E/i,
+       'F15 ... never the checksum the altered table would need');
 ($rc, $out) = admin_err('verify-checksum', $canonical, 'not-a-checksum');
 is("$rc $out", "2 heao-admin: invalid checksum \"not-a-checksum\" (20"
    . " hexadecimal digits)\n", 'F15 a malformed checksum is a usage error');

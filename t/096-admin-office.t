@@ -137,7 +137,7 @@ is($rc, 0, 'O4 abandon runs');
 is($out, "candidate $C[1771]{exam_no}: abandoned 本科一批\n",
    'O4 ... and names the batches abandoned');
 like(get('/api/browse', $S1),
-     qr/^\{"groups":\[\{"group":"11",[^}]*"application":null,[^}]*"abandoned":true\}\]\}$/,
+     qr/^\{"groups":\[\{"group":"11",[^}]*"application":null,[^}]*"abandoned":true,"abandoned_at":\d+\}\]\}$/,
      'V3 browse shows the group abandoned at once, not the cached answer');
 like(get('/api/mailbox', $S1),
      qr/"kind":"abandon","title":"招生办代您放弃本科一批志愿","body":"报名所在地招生办于\d{4}年\d\d月\d\d日 \d\d:\d\d:\d\d（北京时间）代您放弃了本科一批志愿，原因：考生本人到县招生办申请。已保存的志愿作废，本批次不能再填报。如有疑问，请联系报名所在地招生办。"/,
@@ -198,6 +198,28 @@ like(psql("select title || ' / ' || body from heao.mailbox"
           . " where candidate_id = $ID{1775} and kind = 'abandon'"),
      qr/^放弃本科一批志愿 \/ 您于.+?（北京时间）从IP地址10\.0\.0\.9放弃了本科一批志愿，/,
      'V3 ... and reads that they did it');
+
+# a supplementary round's name ends in 志愿 already: the messages say it
+# once (1Z 本科一批征集志愿, its window open for the abandon)
+is(psql(qq{begin;
+    create temp table w on commit drop as
+        select opens_at, closes_at from heao.batch where code = '1Z';
+    update heao.batch set opens_at = now() - interval '1 hour',
+                          closes_at = now() + interval '1 hour'
+     where code = '1Z';
+    select heao.abandon_group($ID{1776}, '1Z', null, '10.0.0.9') ->> 'status';
+    update heao.batch b set opens_at = w.opens_at, closes_at = w.closes_at
+      from w where b.code = '1Z';
+    commit;}), 'done', 'V3 a candidate abandons 本科一批征集志愿');
+like(psql("select title || ' / ' || body from heao.mailbox"
+          . " where candidate_id = $ID{1776} and kind = 'abandon'"),
+     qr/^放弃本科一批征集志愿 \/ 您于.+?放弃了本科一批征集志愿，已保存的志愿作废，/,
+     'V3 I1 ... and the mailbox says 征集志愿 once, not 征集志愿志愿');
+is(psql(q{select heao.zhiyuan_of('本科一批') || ' '
+                 || heao.zhiyuan_of('本科一批征集志愿') || ' '
+                 || heao.zhiyuan_of('本科一批、本科一批征集志愿')}),
+   '本科一批志愿 本科一批征集志愿 本科一批、本科一批征集志愿',
+   'I1 F16 a batch name takes 志愿 once, as the save messages use it');
 
 
 # O4 restore after proven tampering
@@ -271,6 +293,23 @@ is($rc, 0, 'I6 archive runs');
 like(get('/api/info/archive', session(1774)),
      qr/^\{"status":"已投档","updated_at":\d+,"events":\[\{"at":\d+,"status":"已投档","batch":"11","batch_name":"本科一批","institution":\{"code":"1105","name":"北京大学"\},"note":null\}\]\}$/,
      'I6 the candidate sees the status with the institution named');
+($rc, $out) = admin_err('archive', $C[1774]{exam_no}, '已投档', '11', '1105',
+                        '--by', 'op-zhao', '--why', 'sent again');
+is("$rc $out", "1 heao-admin: candidate $C[1774]{exam_no}: the archive"
+   . " status is 已投档 in batch 11 at 1105 already: nothing changed\n",
+   'I6 O4 setting the status the candidate has already is refused');
+like(get('/api/info/archive', session(1774)),
+     qr/^\{"status":"已投档","updated_at":\d+,"events":\[\{[^{}]*\{[^{}]*\}[^{}]*\}\]\}$/,
+     'I6 ... and the candidate still sees one event, not a duplicate');
+($rc, $out) = admin('archive', $C[1774]{exam_no}, '已投档', '11', '1105',
+                    '请留意院校通知', '--by', 'op-zhao', '--why', 'a note');
+is("$rc $out", "0 candidate $C[1774]{exam_no}: archive status 已投档\n",
+   'I6 the same status with a note the candidate has not read is a change');
+($rc, $out) = admin_err('archive', $C[1774]{exam_no}, '已投档', '11', '1105',
+                        '请留意院校通知', '--by', 'op-zhao', '--why', 'again');
+is("$rc $out", "1 heao-admin: candidate $C[1774]{exam_no}: the archive"
+   . " status is 已投档 in batch 11 at 1105 already, with the same note:"
+   . " nothing changed\n", 'I6 ... and saying it twice is refused');
 ($rc, $out) = admin_err('archive', $C[1774]{exam_no}, '乱码', '--by', 'a',
                         '--why', 'b');
 is($rc, 2, 'I6 a status that is not one of the list is a usage error');
@@ -290,11 +329,13 @@ is("$rc $out", "1 heao-admin: no institution 9999 in batch 11\n",
 is("$rc $out", "2 heao-admin: invalid institution code \"11051\" (4"
    . " digits)\n", 'I6 a malformed institution code is a usage error');
 is(psql("select count(*) from heao.archive_event"
-        . " where candidate_id = $ID{1774}"), 1,
+        . " where candidate_id = $ID{1774}"), 2,
    'I6 ... and adds nothing');
-is(psql("select actor from heao.admin_audit where command = 'archive'"
-        . " and subject = '$C[1774]{exam_no}'"), 'op-zhao',
-   'I6 the status change is audited');
+is(psql("select string_agg(actor || '/' || reason, ',' order by id)"
+        . " from heao.admin_audit where command = 'archive'"
+        . " and subject = '$C[1774]{exam_no}'"),
+   'op-zhao/sent to the institution,op-zhao/a note',
+   'I6 both status changes are audited, nothing refused is');
 
 
 # I7 the operator publishes and withdraws without a restart

@@ -144,6 +144,34 @@ for my $path (@posts) {
     }
 }
 
+# the POSTs that take no fields: a body that is not JSON gets the same
+# 415 (the session stays: the logout refused ends nothing), and so does a
+# body without a type; no body at all is taken
+my $msg = psql("select coalesce(max(id), 0) + 1000 from heao.mailbox");
+
+for my $path ('/api/logout', "/api/mailbox/$msg/read", '/api/captcha') {
+    my $hs = $path eq '/api/captcha' ? '' : "$h\n";
+
+    for my $type ('text/plain', 'application/x-www-form-urlencoded') {
+        expect("$path as $type", [415, 'content_type'], undef,
+               ['POST', $path, "${hs}Content-Type: $type", undef],
+               raw => '{}');
+    }
+
+    expect("$path with a body and no type", [415, 'content_type'], undef,
+           ['POST', $path, $hs, undef], raw => 'x');
+    expect("$path with a JSON body that is no object", [400, 'bad_json'],
+           undef, ['POST', $path, $hs, '[]']);
+}
+
+expect("/api/mailbox/$msg/read without a body is read",
+       [404, 'not_found'], undef,
+       ['POST', "/api/mailbox/$msg/read", $h, undef], raw => '');
+is((request('GET', '/api/session', $h))[0], 200,
+   'R1 ... and the refused logouts ended no session');
+is((request('POST', '/api/logout', session(1020), undef, raw => ''))[0],
+   200, 'R1 a logout without a body is taken');
+
 # login: each field of the wrong type or shape, the others right
 my %bad_value = (
     'a number' => 1, 'true' => JSON::PP::true, 'null' => undef,

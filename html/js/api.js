@@ -342,6 +342,13 @@
     }
 
 
+    /* a batch name and 志愿 once: 本科一批征集志愿 ends in it already */
+
+    function zhiyuan(name) {
+        return /志愿$/.test(name) ? name : name + '志愿';
+    }
+
+
     function fmtWindow(b) {
         return fmtTime(b.opens_at, true) + ' 至 ' + fmtTime(b.closes_at, true);
     }
@@ -506,6 +513,7 @@
         fmtTime: fmtTime,
         fmtDay: fmtDay,
         fmtWindow: fmtWindow,
+        zhiyuan: zhiyuan,
         windowEl: windowEl,
         batchState: batchState,
         STATE_TEXT: STATE_TEXT,

@@ -170,6 +170,30 @@
     }
 
 
+    /* V3: when the group was abandoned, and what became of its saves */
+
+    function abandonLine(g) {
+        var when = g.abandoned_at ? '已于' + heao.fmtTime(g.abandoned_at)
+                                    + '放弃'
+                                  : '已放弃';
+        var line = el('p', {class: 'save-line'});
+
+        if (g.saves_used > 0 && g.last_save_at) {
+            line.append('第' + g.saves_used + '次保存时间：'
+                        + heao.fmtTime(g.last_save_at) + '。',
+                        el('span', {class: 'warn',
+                                    text: '（' + when + '，志愿已作废）'}));
+
+        } else {
+            line.append(el('span', {class: 'warn',
+                                    text: when + '本批次志愿（放弃前未保存过'
+                                          + '志愿），不能再次填报。'}));
+        }
+
+        return line;
+    }
+
+
     function important(g, b, now) {
         var box = el('div', {class: 'important'},
                          el('h3', {text: '重要提示'}));
@@ -186,19 +210,20 @@
         box.append(el('p', {text: '县(市、区)招生考试机构将依据考生网上保存的'
                                   + '志愿信息打印出志愿表，并存入考生档案。'}));
 
-        line = el('p', {class: 'save-line'},
-                  '第' + g.saves_used + '次保存时间：'
-                  + heao.fmtTime(g.last_save_at));
-
-        /* an abandoned group has nothing left to change (V3) */
+        /*
+         * an abandoned group has nothing left to change (V3); one
+         * abandoned before any save has no save to speak of
+         */
 
         if (g.abandoned) {
-            line.append('。', el('span', {class: 'warn',
-                                         text: '（已放弃，志愿已作废）'}));
-            box.append(line);
+            box.append(abandonLine(g));
 
             return {box: box, canChange: false};
         }
+
+        line = el('p', {class: 'save-line'},
+                  '第' + g.saves_used + '次保存时间：'
+                  + heao.fmtTime(g.last_save_at));
 
         /* F12: the next change would come after the close */
 
@@ -295,7 +320,7 @@
                 el('a', {class: 'button danger',
                          href: 'abandon.html?batch='
                                + encodeURIComponent(g.batch),
-                         'aria-label': '放弃' + g.batch_name + '志愿',
+                         'aria-label': '放弃' + heao.zhiyuan(g.batch_name),
                          text: '放弃志愿'})));
         }
 

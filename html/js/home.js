@@ -136,7 +136,7 @@
             cell.append(el('a', {class: 'button',
                                  href: 'browse.html#group-'
                                        + encodeURIComponent(g.group),
-                                 'aria-label': '浏览' + b.name + '志愿',
+                                 'aria-label': '浏览' + heao.zhiyuan(b.name),
                                  text: '浏览'}));
         }
 

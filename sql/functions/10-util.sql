@@ -27,6 +27,22 @@ comment on function heao.beijing_text(timestamptz) is
     'a time in Beijing time as 2021年06月28日 10:15:02';
 
 
+-- "the applications of" a batch (or of a list of them) in a message:
+-- the name and 志愿, once, as the names of the supplementary rounds
+-- (本科一批征集志愿) end in 志愿 already
+create or replace function heao.zhiyuan_of(p_names text)
+    returns text
+    language sql
+    immutable strict parallel safe
+as $$
+    select case when p_names like '%志愿' then p_names
+                else p_names || '志愿' end
+$$;
+
+comment on function heao.zhiyuan_of(text) is
+    'a batch name (or names) and 志愿 once: 本科一批志愿, 本科一批征集志愿';
+
+
 -- why no change of the group is possible at p_at, or null when one is;
 -- the same order of reasons for the fill page (F12) and for saves (F12a)
 create or replace function heao.change_reason(p_at timestamptz,

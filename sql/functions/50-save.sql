@@ -126,13 +126,13 @@ begin
     returning * into st;
 
     left_n := greatest(g.max_saves - st.saves_used, 0);
-    msg_title := b.name || '志愿第' || sh.save_no || '次保存';
+    msg_title := heao.zhiyuan_of(b.name) || '第' || sh.save_no || '次保存';
 
     insert into heao.mailbox (candidate_id, kind, title, body)
     values (p_candidate, 'save', msg_title,
             '您于' || heao.beijing_text(sh.saved_at) || '（北京时间）'
             || coalesce('从IP地址' || p_client, '')
-            || '保存了' || b.name || '志愿，这是第' || sh.save_no
+            || '保存了' || heao.zhiyuan_of(b.name) || '，这是第' || sh.save_no
             || '次保存，'
             || case when left_n > 0 then '还可修改' || left_n || '次。'
                     else '已不能再修改。' end
@@ -142,7 +142,7 @@ begin
     sms_text := '您于' || to_char(sh.saved_at at time zone 'Asia/Shanghai',
                                    'MM"月"DD"日"HH24:MI')
                 || coalesce('从IP地址' || p_client, '')
-                || '保存了' || b.name || '志愿（第' || sh.save_no
+                || '保存了' || heao.zhiyuan_of(b.name) || '（第' || sh.save_no
                 || '次），校验值' || sh.checksum
                 || '。如非本人操作，请立即联系报名地招生考试机构。';
 

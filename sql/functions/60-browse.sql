@@ -79,7 +79,8 @@ as $$
         'next_change_at', heao.epoch(heao.next_change_at(g, gs, b)),
         'final', coalesce(heao.change_final(g, gs, b), false),
         'closes_at', heao.epoch(b.closes_at),
-        'abandoned', gs.abandoned_at is not null)
+        'abandoned', gs.abandoned_at is not null,
+        'abandoned_at', heao.epoch(gs.abandoned_at))
         order by b.sort, b.code), '[]'::json))
       from heao.group_state gs
       join heao.batch_group g on g.code = gs.group_code

@@ -144,29 +144,29 @@ begin
     returning * into st;
 
     if p_office then
-        title := '招生办代您放弃' || names || '志愿';
+        title := '招生办代您放弃' || heao.zhiyuan_of(names);
         body := '报名所在地招生办于' || heao.beijing_text(arrived)
-                || '（北京时间）代您放弃了' || names || '志愿'
+                || '（北京时间）代您放弃了' || heao.zhiyuan_of(names)
                 || coalesce('，原因：' || nullif(p_reason, ''), '')
                 || '。已保存的志愿作废，本批次不能再填报。'
                 || '如有疑问，请联系报名所在地招生办。';
         notice := '报名所在地招生办于'
                   || to_char(arrived at time zone 'Asia/Shanghai',
                              'MM"月"DD"日"HH24:MI')
-                  || '代您放弃了' || names || '志愿'
+                  || '代您放弃了' || heao.zhiyuan_of(names)
                   || coalesce('，原因：' || nullif(p_reason, ''), '')
                   || '。如有疑问，请联系报名所在地招生办。';
     else
-        title := '放弃' || names || '志愿';
+        title := '放弃' || heao.zhiyuan_of(names);
         body := '您于' || heao.beijing_text(arrived) || '（北京时间）'
                 || coalesce('从IP地址' || p_client, '')
-                || '放弃了' || names || '志愿，已保存的志愿作废，'
+                || '放弃了' || heao.zhiyuan_of(names) || '，已保存的志愿作废，'
                 || '本批次不能再填报。';
         notice := '您于'
                   || to_char(arrived at time zone 'Asia/Shanghai',
                              'MM"月"DD"日"HH24:MI')
                   || coalesce('从IP地址' || p_client, '')
-                  || '放弃了' || names || '志愿。'
+                  || '放弃了' || heao.zhiyuan_of(names) || '。'
                   || '如非本人操作，请立即联系报名地招生考试机构。';
     end if;
 

@@ -280,7 +280,14 @@ async function directed(browser, c, problems) {
         await page.waitForSelector('.group');
         const groups = await page.textContent('#groups');
         contains(groups, '您已放弃【本科一批】', 'browse');
-        contains(groups, '（已放弃，志愿已作废）', 'the save line');
+        const at = psql(`select to_char(abandoned_at at time zone
+                                            'Asia/Shanghai',
+                                        'YYYY"年"MM"月"DD"日" HH24:MI:SS')
+                           from heao.group_state
+                          where candidate_id = ${c.id}
+                            and group_code = '11'`);
+        contains(groups, '（已于' + at + '放弃，志愿已作废）',
+                 'the save line, with the time of the abandon');
         equal(groups.includes('还可以修改'), false, 'no changes offered');
         equal(groups.includes('本次志愿校验值'), false, 'no empty checksum');
     });
@@ -337,6 +344,31 @@ async function verifyInfo(browser, c, problems) {
         equal(await page.locator('#abandoned-batches li').count(),
               GROUP_10.length, 'batches');
         await shot(page, 'after-abandon-done.png');
+    });
+
+    await check('V1 V2 V3 browse and its print view say when a group '
+                + 'abandoned before any save was abandoned, and no save',
+                async () => {
+        const at = psql(`select to_char(abandoned_at at time zone
+                                            'Asia/Shanghai',
+                                        'YYYY"年"MM"月"DD"日" HH24:MI:SS')
+                           from heao.group_state
+                          where candidate_id = ${c.id}
+                            and group_code = '10'`);
+        const want = '已于' + at + '放弃本批次志愿（放弃前未保存过志愿），'
+                     + '不能再次填报。';
+
+        await page.goto(BASE + 'browse.html');
+        await page.waitForSelector('#group-10 .save-line');
+        equal((await page.textContent('#group-10 .save-line')).trim(), want,
+              'screen');
+        await page.emulateMedia({ media: 'print' });
+        equal(await page.isVisible('#group-10 .save-line'), true,
+              'printed');
+        equal((await page.innerText('#group-10 .important')).includes('第0次'),
+              false, 'no save 0 when printed');
+        await shot(page, 'after-abandon-browse-print.png');
+        await page.emulateMedia({ media: 'screen' });
     });
 
     await context.close();
@@ -608,6 +640,15 @@ async function home(browser, c1, c0, problems) {
             await noFill(page, CLOSED_BATCH, ['已关闭']);
             await noFill(page, LATER_BATCH, ['未开放', opens]);
             await shot(page, 'after-home-windows.png');
+        });
+
+        await check('I1 the pages name a batch and 志愿 once: '
+                    + '本科一批征集志愿, not 本科一批征集志愿志愿',
+                    async () => {
+            const [closed, ordinary] = await page.evaluate(() => [
+                heao.zhiyuan('本科一批征集志愿'), heao.zhiyuan('本科一批')]);
+            equal(closed, '本科一批征集志愿', 'a supplementary round');
+            equal(ordinary, '本科一批志愿', 'an ordinary batch');
         });
 
         await check('phone: the home page with these states fits 375px',
