@@ -32,7 +32,8 @@
         });
 
         return el('article', {class: 'pledge', id: 'pledge'},
-            el('h1', {class: 'pledge-title', text: kinds.join('、') + '承诺书'}),
+            el('h1', {class: 'pledge-title',
+                      text: kinds.join('、') + '承诺书'}),
             el('table', {class: 'list rtable', id: 'pledge-who'},
                 el('caption', {class: 'sr-only', text: '考生信息'}),
                 el('tbody', null,

@@ -181,9 +181,10 @@ begin
                               'client', p_client,
                               'batch', b.code,
                               'group', g.code,
-                              'remark', case when p_office
-                                        then '如有疑问，请联系报名所在地招生办。'
-                                        end)
+                              'remark',
+                              case when p_office
+                                   then '如有疑问，请联系报名所在地招生办。'
+                              end)
       from heao.candidate c
      cross join lateral (
            select 'wechat' as channel where c.wechat_openid is not null
