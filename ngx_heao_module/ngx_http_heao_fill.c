@@ -87,7 +87,8 @@ static ngx_str_t  ngx_http_heao_reasons[][2] = {
     { ngx_string("too_soon"),
       ngx_string("距离上次保存志愿未满1小时，暂无法修改") },
     { ngx_string("final"),
-      ngx_string("距离上次保存志愿须满1小时才能修改，而本批次届时已截止，"
+      ngx_string("距离上次保存志愿须满1小时才能修改，"
+                 "而本批次届时已截止，"
                  "已保存的志愿即为最终志愿") },
     { ngx_string("no_saves_left"),
       ngx_string("本批次志愿已保存3次，不能再修改") },
@@ -1308,7 +1309,8 @@ ngx_http_heao_plan_args(ngx_http_request_t *r, ngx_str_t *q, ngx_int_t *page,
 
         if (*page < 1 || *page > NGX_HTTP_HEAO_PLAN_PAGE_LAST) {
             return ngx_http_heao_bad_field(r, "page",
-                                           "页码应为不超过9位的正整数");
+                                           "页码应为不超过9位的"
+                                           "正整数");
         }
     }
 

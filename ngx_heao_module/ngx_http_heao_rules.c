@@ -258,7 +258,8 @@ ngx_http_heao_rules_read_slot(ngx_http_request_t *r,
         if (!json_is_string(inst)
             || json_string_length(inst) > NGX_HTTP_HEAO_CODE_MAX)
         {
-            return ngx_http_heao_malformed(r, app, "院校代号应为字符串",
+            return ngx_http_heao_malformed(r, app,
+                                           "院校代号应为字符串",
                                            "application.sections[%ui]"
                                            ".slots[%ui].institution", s, j);
         }
@@ -273,7 +274,8 @@ ngx_http_heao_rules_read_slot(ngx_http_request_t *r,
         {
             return ngx_http_heao_malformed(r, app,
                                            "专业应为数组，"
-                                           "且不超过本批次的专业个数",
+                                           "且不超过本批次的"
+                                           "专业个数",
                                            "application.sections[%ui]"
                                            ".slots[%ui].majors", s, j);
         }
@@ -282,7 +284,8 @@ ngx_http_heao_rules_read_slot(ngx_http_request_t *r,
             if (!json_is_string(m)
                 || json_string_length(m) > NGX_HTTP_HEAO_CODE_MAX)
             {
-                return ngx_http_heao_malformed(r, app, "专业代号应为字符串",
+                return ngx_http_heao_malformed(r, app,
+                                               "专业代号应为字符串",
                                                "application.sections[%ui]"
                                                ".slots[%ui].majors[%uz]",
                                                s, j, k);
