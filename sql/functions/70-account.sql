@@ -6,7 +6,8 @@
 -- account the change took away, whose owner would not hear of it
 -- otherwise (heao-deliver sends to the "phone" or "openid" of the
 -- payload when there is one).  p_change names the event, p_what says
--- what changed; returns the number of rows
+-- what changed; a login (change "login") is told the same way, as kind
+-- login; returns the number of rows
 create or replace function heao.account_notice(p_candidate bigint,
     p_change text, p_what text, p_arrived double precision,
     p_client text, p_old_phone text, p_old_openid text)
@@ -21,6 +22,7 @@ declare
     n        int;
 begin
     title := case p_change
+                 when 'login' then '帐号登录成功通知'
                  when 'password' then '登录密码修改通知'
                  when 'password_reset' then '登录密码重置通知'
                  when 'phone' then '手机号码变更通知'
@@ -41,6 +43,8 @@ begin
                   when 'password'
                       then '如非本人操作，请立即通过“忘记密码”重置密码，'
                            || '并联系报名地招生考试机构。'
+                  when 'login'
+                      then '如非本人操作，请立即修改密码。'
                   when 'password_reset'
                       then '如非本人操作，请立即联系报名地招生考试机构。'
                   when 'totp_bind'
@@ -53,7 +57,8 @@ begin
               end;
 
     insert into heao.outbox (candidate_id, channel, kind, payload)
-    select c.id, ch.channel, 'account',
+    select c.id, ch.channel,
+           case when p_change = 'login' then 'login' else 'account' end,
            jsonb_build_object('title', title,
                               'text', '您于'
                                   || to_char(arrived at time zone
@@ -95,9 +100,10 @@ $$;
 
 comment on function heao.account_notice(bigint, text, text,
     double precision, text, text, text) is
-    'A12: queues the notice (outbox kind account) of a change p_change'
-    ' (password, password_reset, phone, totp_bind, totp_unbind,'
-    ' wechat_bind, wechat_unbind, verify_info) to the channels bound and'
+    'A12: queues the notice (outbox kind account, or login) of a change'
+    ' p_change (login, password, password_reset, phone, totp_bind,'
+    ' totp_unbind, wechat_bind, wechat_unbind, verify_info) to the'
+    ' channels bound and'
     ' to a phone or WeChat openid the change took away; returns the'
     ' number of rows';
 

@@ -303,42 +303,11 @@ comment on function heao.set_verify_info(bigint, text, double precision,
 create or replace function heao.login_notice(p_candidate bigint,
     p_arrived double precision, p_client text)
     returns int
-    language plpgsql
+    language sql
     volatile
 as $$
-declare
-    arrived  timestamptz := coalesce(to_timestamp(p_arrived), now());
-    n        int;
-begin
-    insert into heao.outbox (candidate_id, channel, kind, payload)
-    select c.id, ch.channel, 'login',
-           jsonb_build_object('title', '帐号登录成功通知',
-                              'text', '您于'
-                                  || to_char(arrived at time zone
-                                             'Asia/Shanghai',
-                                             'MM"月"DD"日"HH24:MI')
-                                  || coalesce('从IP地址' || p_client, '')
-                                  || '登录了考生服务平台。'
-                                  || '如非本人操作，'
-                                  || '请立即修改密码。',
-                              'name', c.name,
-                              'time', heao.epoch(arrived),
-                              'client', p_client)
-      from heao.candidate c
-     cross join lateral (
-           select 'wechat' as channel where c.wechat_openid is not null
-           union all
-           select 'sms' where c.phone is not null) ch
-     where c.id = p_candidate;
-
-    get diagnostics n = row_count;
-
-    if n > 0 then
-        perform pg_notify('heao_outbox', '');
-    end if;
-
-    return n;
-end;
+    select heao.account_notice(p_candidate, 'login', '登录了考生服务平台',
+                               p_arrived, p_client, null, null)
 $$;
 
 comment on function heao.login_notice(bigint, double precision, text) is
