@@ -15,6 +15,7 @@ use Test::More;
 use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
 use HeaoTest;
+use HeaoTest qw(admin admin_err);
 
 plan skip_all => 'needs the portal of tools/test (HEAO_HTTP_PORT)'
     unless $ENV{HEAO_HTTP_PORT};
@@ -29,36 +30,6 @@ my @C = map { reset_candidate($_) } 1240 .. 1249;
 
 # the portal refreshes its catalog every 5 s (heao_catalog_refresh)
 my $REFRESH = 5;
-
-
-sub admin {
-    my @args = @_;
-
-    open(my $fh, '-|', $ADMIN, @args) or die "$ADMIN: $!";
-    local $/;
-    my $out = <$fh> // '';
-    close $fh;
-
-    return ($? >> 8, $out);
-}
-
-
-# the same, with what it says on stderr as its output
-sub admin_err {
-    my @args = @_;
-    my $pid = open(my $fh, '-|') // die "fork: $!";
-
-    if ($pid == 0) {
-        open(STDERR, '>&', \*STDOUT) or die "stderr: $!";
-        exec($ADMIN, @args) or die "$ADMIN: $!";
-    }
-
-    local $/;
-    my $out = <$fh> // '';
-    close $fh;
-
-    return ($? >> 8, $out);
-}
 
 
 sub request {

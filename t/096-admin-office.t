@@ -14,6 +14,7 @@ use lib $FindBin::Bin;
 use Test::More;
 use IO::Socket::INET;
 use HeaoTest;
+use HeaoTest qw(admin admin_err);
 
 plan skip_all => 'needs the portal of tools/test (HEAO_HTTP_PORT)'
     unless $ENV{HEAO_HTTP_PORT};
@@ -23,7 +24,6 @@ my $REDIS_PORT = $ENV{TEST_NGINX_REDIS_PORT} || 16380;
 $ENV{HEAO_PG} = "host=127.0.0.1 port=$PG_PORT dbname=heao user=heao";
 $ENV{HEAO_REDIS} = "127.0.0.1:$REDIS_PORT";
 
-my $ADMIN = "$FindBin::Bin/../tools/heao-admin";
 my (@C, %ID);
 
 for my $t (1770 .. 1779) {
@@ -37,36 +37,6 @@ psql(q{delete from heao.admin_audit
         where subject like '2141990000177_' or subject like 'bulletin %'
           and detail ->> 'title' like '测试096%';
        delete from heao.bulletin where title like '测试096%'});
-
-
-sub admin {
-    my @args = @_;
-
-    open(my $fh, '-|', $ADMIN, @args) or die "$ADMIN: $!";
-    local $/;
-    my $out = <$fh> // '';
-    close $fh;
-
-    return ($? >> 8, $out);
-}
-
-
-# the same, with what it says on stderr as its output
-sub admin_err {
-    my @args = @_;
-    my $pid = open(my $fh, '-|') // die "fork: $!";
-
-    if ($pid == 0) {
-        open(STDERR, '>&', \*STDOUT) or die "stderr: $!";
-        exec($ADMIN, @args) or die "$ADMIN: $!";
-    }
-
-    local $/;
-    my $out = <$fh> // '';
-    close $fh;
-
-    return ($? >> 8, $out);
-}
 
 
 sub get {

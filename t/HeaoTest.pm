@@ -15,10 +15,12 @@ use Digest::SHA qw(sha256_hex hmac_sha256_hex);
 use JSON::PP ();
 use Time::HiRes ();
 use IO::Socket::INET;
+use FindBin ();
 
 our @EXPORT = qw(heao_defaults candidate reset_candidate session psql
                  redis checksum json_of heao_http_config heao_main_config
                  http_post);
+our @EXPORT_OK = qw(admin admin_err);
 
 my $PG_PORT = $ENV{TEST_NGINX_PG_PORT} || 15433;
 my $REDIS_PORT = $ENV{TEST_NGINX_REDIS_PORT} || 16380;
@@ -260,6 +262,39 @@ sub http_post {
 
 sub json_of {
     return $JSON->encode($_[0]);
+}
+
+
+# tools/heao-admin with these arguments: its exit status and its stdout
+sub admin {
+    my @args = @_;
+    my $cmd = "$FindBin::Bin/../tools/heao-admin";
+
+    open(my $fh, '-|', $cmd, @args) or die "$cmd: $!";
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+
+    return ($? >> 8, $out);
+}
+
+
+# the same, with what it says on stderr as its output
+sub admin_err {
+    my @args = @_;
+    my $cmd = "$FindBin::Bin/../tools/heao-admin";
+    my $pid = open(my $fh, '-|') // die "fork: $!";
+
+    if ($pid == 0) {
+        open(STDERR, '>&', \*STDOUT) or die "stderr: $!";
+        exec($cmd, @args) or die "$cmd: $!";
+    }
+
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+
+    return ($? >> 8, $out);
 }
 
 
